@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Make a Docker engine available: use the running one, else start dockerd (installing Debian's
+# docker.io when root and missing). `stop` stops only a dockerd this script started (by PID file).
+# Usage: docker-engine.sh start|stop|status. Prints nothing on success; export DOCKER_HOST yourself
+# if you moved the socket (default unix:///var/run/docker.sock).
+source "$(dirname "$0")/lib.sh"
+PIDFILE="$RUN_DIR/dockerd.pid"
+SOCK="${DJANGO_ECS_DOCKER_SOCK:-/var/run/docker.sock}"
+DATA="${DJANGO_ECS_DOCKER_DATA:-/var/lib/django-ecs/docker}"   # outside the checkout: keeps the layer cache between runs
+
+docker_cli() {  # the daemon's own client when we have it (API version matches), else whatever is on PATH
+  if [[ -x /usr/bin/docker ]]; then /usr/bin/docker -H "unix://$SOCK" "$@"; else docker -H "unix://$SOCK" "$@"; fi
+}
+engine_up() { docker_cli info >/dev/null 2>&1; }
+
+case "${1:-start}" in
+  start)
+    engine_up && exit 0
+    command -v dockerd >/dev/null || apt_install docker.io
+    [[ "$(id -u)" == 0 ]] || die "no Docker engine is running and starting one needs root"
+    mkdir -p "$DATA" "$RUN_DIR/docker-exec"
+    # No bridge/iptables: this kind of machine has neither; builds and containers use --network host.
+    dockerd --data-root "$DATA" --exec-root "$RUN_DIR/docker-exec" --pidfile "$RUN_DIR/dockerd.daemon.pid" \
+      -H "unix://$SOCK" --iptables=false --bridge=none --storage-driver=overlay2 \
+      >"$RUN_DIR/dockerd.log" 2>&1 &
+    echo $! > "$PIDFILE"
+    wait_for engine_up || { tail -20 "$RUN_DIR/dockerd.log" >&2; die "dockerd did not come up (log: $RUN_DIR/dockerd.log)"; }
+    log "started dockerd (pid $(cat "$PIDFILE"), socket $SOCK)"
+    ;;
+  stop) stop_pid "$PIDFILE" dockerd ;;
+  status) engine_up && echo running || { echo stopped; exit 1; } ;;
+  *) die "usage: $0 start|stop|status" ;;
+esac
