@@ -6,22 +6,23 @@ source "$(dirname "$0")/lib.sh"
 URL="${DJANGO_ECS_MOTO_URL:-http://127.0.0.1:5055}"
 hostport="${URL#*://}"; HOST="${hostport%%:*}"; PORT="${hostport##*:}"; PORT="${PORT%%/*}"
 PIDFILE="$RUN_DIR/moto-$PORT.pid"
-up() { python_bin -c "import urllib.request,sys; urllib.request.urlopen('$URL/moto-api/data.json', timeout=2)"; }
-python_bin() { "$ROOT/.venv/bin/python" "$@"; }
+MOTO_BIN="${MOTO_SERVER:-$ROOT/.venv/bin/moto_server}"
+[[ -x "$MOTO_BIN" ]] || MOTO_BIN="$(command -v moto_server || true)"
+up() { python3 -c "import urllib.request; urllib.request.urlopen('$URL/moto-api/data.json', timeout=2)"; }
 
 case "${1:-start}" in
   start)
     up 2>/dev/null && exit 0
-    [[ -x "$ROOT/.venv/bin/moto_server" ]] || die "moto_server not in .venv: run 'make venv' first"
+    [[ -x "$MOTO_BIN" ]] || die "moto_server not found: run 'make venv' (or pip install 'moto[server]')"
     # Managed policies (AmazonECSTaskExecutionRolePolicy) exist only with this switch.
-    MOTO_IAM_LOAD_MANAGED_POLICIES=true nohup "$ROOT/.venv/bin/moto_server" -H "$HOST" -p "$PORT" \
+    MOTO_IAM_LOAD_MANAGED_POLICIES=true nohup "$MOTO_BIN" -H "$HOST" -p "$PORT" \
       >"$RUN_DIR/moto-$PORT.log" 2>&1 &
     echo $! > "$PIDFILE"
     wait_for up || { tail -20 "$RUN_DIR/moto-$PORT.log" >&2; die "moto server did not start on $URL"; }
     log "started moto server on $URL (pid $(cat "$PIDFILE"))"
     ;;
   stop) stop_pid "$PIDFILE" "moto server" ;;
-  reset) python_bin -c "import urllib.request; urllib.request.urlopen(urllib.request.Request('$URL/moto-api/reset', method='POST'))" ;;
+  reset) python3 -c "import urllib.request; urllib.request.urlopen(urllib.request.Request('$URL/moto-api/reset', method='POST'))" ;;
   status) up 2>/dev/null && echo "running on $URL" || { echo stopped; exit 1; } ;;
   *) die "usage: $0 start|stop|status|reset" ;;
 esac

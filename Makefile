@@ -1,0 +1,38 @@
+# The two commands a user needs: `make demo` (deploy to the local emulator) and `make test` (every test).
+SHELL := /bin/bash
+VENV  := .venv
+BIN   := $(VENV)/bin
+export ANSIBLE_FORCE_COLOR ?= 1
+
+.PHONY: help venv docker demo deploy migrate down test lint sanity unit molecule clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+
+venv:  ## Create .venv/ (Python >= 3.12) with the pinned requirements
+	@bash scripts/venv.sh
+
+docker:  ## Make a Docker engine and a base image available (starts dockerd when none runs)
+	@bash scripts/docker-engine.sh start
+	@bash scripts/base-image.sh >/dev/null
+
+demo: venv docker  ## Deploy the whole stack to the local emulator, migrate, print the summary
+	DJANGO_ECS_BASE_IMAGE="$$(bash scripts/base-image.sh)" $(BIN)/ansible-playbook site.yml
+	$(BIN)/ansible-playbook migrate.yml
+	@echo "The emulator keeps running: run 'make demo' or '$(BIN)/ansible-playbook site.yml' again (changed=0), 'make down' to stop."
+
+down:  ## Stop the emulator, the local registry and a Docker engine that we started
+	@bash scripts/moto.sh stop
+	@bash scripts/registry.sh stop
+	@bash scripts/docker-engine.sh stop
+
+test: venv  ## Run every test: lint, unit, Django, image, emulator integration, sanity, molecule
+	@bash tests/run.sh
+
+lint: venv  ## ruff and ansible-lint (production profile)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/ansible-lint
+
+clean: down  ## Remove the virtualenv and local state
+	rm -rf $(VENV) .run
