@@ -1,0 +1,689 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: django_ecs.fargate contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: ecs_service_deploy
+short_description: Create or update a Fargate ECS service and wait for its rollout to complete
+version_added: 1.0.0
+description:
+  - Creates the service, or compares every managed setting with C(DescribeServices) and calls
+    C(UpdateService) with only what differs. A no-op run makes one API call.
+  - Managed settings are the task definition (compared as C(family:revision)), desired count, subnets,
+    security groups, public IP, load balancer, health check grace period, deployment circuit breaker,
+    minimum/maximum healthy percent, platform version, tag propagation, ECS Exec and tags.
+  - When it changed something and O(wait=true), waits until the PRIMARY deployment's C(rolloutState) is
+    C(COMPLETED) with every task running, and fails with C(rolloutStateReason) and the last service events
+    when the rollout FAILED, when the circuit breaker rolled it back (the PRIMARY deployment runs another
+    task definition), or when O(wait_timeout) passes. C(services_stable) alone would accept a rollback.
+  - Emulators (moto) never finish a deployment; set O(wait=false) there. The result then says the rollout
+    was not awaited, and the waiting logic is covered by unit tests on stubbed clients.
+  - Some emulators drop C(healthCheckGracePeriodSeconds) and C(deploymentConfiguration) on C(CreateService);
+    the module compares the creation response with the request and fixes what was dropped with one
+    C(UpdateService), so a second run reports no change. On AWS the response matches and no extra call is made.
+  - With O(create_cluster=true) the cluster is ensured too (C(DescribeClusters) with settings; created or its
+    Container Insights setting updated). Omit O(name) to ensure only the cluster.
+  - Validates its options before any AWS call.
+author:
+  - django_ecs.fargate contributors
+options:
+  cluster:
+    description: Cluster name.
+    type: str
+    required: true
+    version_added: 1.0.0
+  create_cluster:
+    description: Ensure the cluster exists (create it when missing) with O(container_insights).
+    type: bool
+    default: false
+    version_added: 1.0.0
+  container_insights:
+    description: Container Insights setting of the cluster (only with O(create_cluster=true)); omit to leave it alone.
+    type: str
+    choices: [enabled, disabled, enhanced]
+    version_added: 1.0.0
+  name:
+    description: Service name. Omit to ensure only the cluster.
+    type: str
+    version_added: 1.0.0
+  task_definition:
+    description: Task definition as C(family:revision) (or its ARN). Required with O(name).
+    type: str
+    version_added: 1.0.0
+  desired_count:
+    description: Number of tasks.
+    type: int
+    default: 1
+    version_added: 1.0.0
+  manage_desired_count:
+    description: Compare O(desired_count) on existing services. Set V(false) when autoscaling owns the count.
+    type: bool
+    default: true
+    version_added: 1.0.0
+  subnets:
+    description: Subnet ids of the tasks (1-16).
+    type: list
+    elements: str
+    version_added: 1.0.0
+  security_groups:
+    description: Security group ids of the tasks (1-5).
+    type: list
+    elements: str
+    version_added: 1.0.0
+  assign_public_ip:
+    description: Give tasks a public IP (public subnets without NAT need it to pull images).
+    type: bool
+    default: false
+    version_added: 1.0.0
+  load_balancers:
+    description: Target groups the service registers its tasks with.
+    type: list
+    elements: dict
+    default: []
+    version_added: 1.0.0
+    suboptions:
+      target_group_arn:
+        description: Target group ARN.
+        type: str
+        required: true
+      container_name:
+        description: Container receiving the traffic.
+        type: str
+        required: true
+      container_port:
+        description: Its port.
+        type: int
+        required: true
+  health_check_grace_period_seconds:
+    description: Seconds the scheduler ignores failing load balancer health checks after a task starts.
+    type: int
+    default: 0
+    version_added: 1.0.0
+  circuit_breaker:
+    description: Enable the deployment circuit breaker.
+    type: bool
+    default: true
+    version_added: 1.0.0
+  circuit_breaker_rollback:
+    description: Roll back to the last completed deployment when the circuit breaker trips.
+    type: bool
+    default: true
+    version_added: 1.0.0
+  minimum_healthy_percent:
+    description: Lower bound of running tasks during a deployment, in percent of the desired count (0-100).
+    type: int
+    default: 100
+    version_added: 1.0.0
+  maximum_percent:
+    description: Upper bound of running tasks during a deployment (100-200, above O(minimum_healthy_percent)).
+    type: int
+    default: 200
+    version_added: 1.0.0
+  platform_version:
+    description: Fargate platform version.
+    type: str
+    default: LATEST
+    version_added: 1.0.0
+  propagate_tags:
+    description: Copy tags to tasks from the service or the task definition.
+    type: str
+    choices: [SERVICE, TASK_DEFINITION, NONE]
+    default: SERVICE
+    version_added: 1.0.0
+  enable_execute_command:
+    description: Allow ECS Exec into the tasks.
+    type: bool
+    default: false
+    version_added: 1.0.0
+  force_new_deployment:
+    description: Start a new deployment even when nothing changed (always reports a change).
+    type: bool
+    default: false
+    version_added: 1.0.0
+  tags:
+    description: Tags of the service (and of a created cluster).
+    type: dict
+    aliases: [resource_tags]
+    version_added: 1.0.0
+  purge_tags:
+    description: Remove service tags not in O(tags).
+    type: bool
+    default: true
+    version_added: 1.0.0
+  wait:
+    description: After a change, wait for the rollout (PRIMARY deployment COMPLETED, every task running).
+    type: bool
+    default: true
+    version_added: 1.0.0
+  wait_timeout:
+    description: Seconds to wait for the rollout.
+    type: int
+    default: 900
+    version_added: 1.0.0
+  failure_events:
+    description: How many of the newest service events to report when the rollout fails.
+    type: int
+    default: 10
+    version_added: 1.0.0
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Ensure the cluster with Container Insights
+  django_ecs.fargate.ecs_service_deploy:
+    cluster: djangoapp
+    create_cluster: true
+    container_insights: enabled
+
+- name: Deploy the web service and wait for the rollout
+  django_ecs.fargate.ecs_service_deploy:
+    cluster: djangoapp
+    name: djangoapp-web
+    task_definition: djangoapp-web:4
+    desired_count: 2
+    subnets: [subnet-0123, subnet-4567]
+    security_groups: [sg-0123]
+    assign_public_ip: true
+    load_balancers:
+      - target_group_arn: arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/djangoapp-web/0123
+        container_name: web
+        container_port: 8000
+    health_check_grace_period_seconds: 60
+    wait: true
+"""
+
+RETURN = r"""
+cluster:
+  description: Cluster name.
+  returned: always
+  type: str
+cluster_status:
+  description: Cluster status (C(ACTIVE)), or C(MISSING) in check mode before creation.
+  returned: when O(create_cluster=true)
+  type: str
+service_name:
+  description: Service name.
+  returned: when O(name) is given
+  type: str
+service_arn:
+  description: Service ARN (null in check mode before creation).
+  returned: when O(name) is given
+  type: str
+task_definition:
+  description: The task definition deployed, as C(family:revision).
+  returned: when O(name) is given
+  type: str
+changes:
+  description: Settings that differed (and were, or in check mode would be, updated).
+  returned: always
+  type: list
+  elements: str
+  sample: [task_definition, desired_count]
+created:
+  description: Whether the service (or the cluster, in cluster-only mode) was created.
+  returned: always
+  type: bool
+rollout_state:
+  description: C(completed), C(in_progress), C(failed), C(rolled_back), C(timeout) or C(not_deployed) (check mode).
+  returned: when O(name) is given
+  type: str
+rollout_message:
+  description: Human summary of the PRIMARY deployment.
+  returned: when O(name) is given
+  type: str
+rollout_awaited:
+  description: Whether the module waited for the rollout.
+  returned: when O(name) is given
+  type: bool
+events:
+  description: Newest service events (on failure, or after a wait).
+  returned: when the rollout was awaited or failed
+  type: list
+  elements: str
+service:
+  description: The service as DescribeServices/UpdateService returned it, snake_case (tags untouched).
+  returned: when O(name) is given and not in check mode before creation
+  type: dict
+"""
+
+import re
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_rollout import (
+    FAILED,
+    ROLLED_BACK,
+    classify,
+    recent_events,
+    task_definition_ref,
+    wait_for_rollout,
+)
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_taskdef_compare import (
+    dict_to_tags,
+    diff_tags,
+    tags_to_dict,
+)
+
+NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+TASKDEF_RE = re.compile(r"^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition/)?[A-Za-z0-9_-]{1,255}:\d+$")
+SUBNET_RE = re.compile(r"^subnet-[0-9a-f]+$")
+SG_RE = re.compile(r"^sg-[0-9a-f]+$")
+TG_RE = re.compile(r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]+$")
+
+# Settings UpdateService can change, in the order they are reported.
+UPDATABLE = (
+    "task_definition",
+    "desired_count",
+    "network_configuration",
+    "load_balancers",
+    "health_check_grace_period_seconds",
+    "deployment_configuration",
+    "platform_version",
+    "propagate_tags",
+    "enable_execute_command",
+)
+API_NAMES = {
+    "task_definition": "taskDefinition",
+    "desired_count": "desiredCount",
+    "network_configuration": "networkConfiguration",
+    "load_balancers": "loadBalancers",
+    "health_check_grace_period_seconds": "healthCheckGracePeriodSeconds",
+    "deployment_configuration": "deploymentConfiguration",
+    "platform_version": "platformVersion",
+    "propagate_tags": "propagateTags",
+    "enable_execute_command": "enableExecuteCommand",
+}
+
+
+def validate(params):
+    """Messages for every invalid option (empty when all are valid). No AWS call."""
+    errors = []
+    cluster = params["cluster"]
+    if not NAME_RE.match(cluster or ""):
+        errors.append(f"cluster={cluster!r} is invalid: 1-255 letters, digits, hyphens or underscores")
+    if params["container_insights"] and not params["create_cluster"]:
+        errors.append("container_insights is only managed with create_cluster=true")
+    if params["name"] is None:
+        return errors
+    if not NAME_RE.match(params["name"]):
+        errors.append(f"name={params['name']!r} is invalid: 1-255 letters, digits, hyphens or underscores")
+    td = params["task_definition"]
+    if not td or not TASKDEF_RE.match(td):
+        errors.append(f"task_definition={td!r} is invalid: use family:revision (e.g. djangoapp-web:3) or its ARN")
+    if params["desired_count"] < 0:
+        errors.append(f"desired_count={params['desired_count']} is invalid: use 0 or more")
+    subnets, sgs = params["subnets"] or [], params["security_groups"] or []
+    if not 1 <= len(subnets) <= 16 or not all(SUBNET_RE.match(s or "") for s in subnets):
+        errors.append(f"subnets={subnets!r} is invalid: give 1-16 subnet ids (subnet-...)")
+    if not 1 <= len(sgs) <= 5 or not all(SG_RE.match(s or "") for s in sgs):
+        errors.append(f"security_groups={sgs!r} is invalid: give 1-5 security group ids (sg-...)")
+    for index, lb in enumerate(params["load_balancers"] or []):
+        if "********" in lb["target_group_arn"] or not TG_RE.match(lb["target_group_arn"]):
+            errors.append(
+                f"load_balancers[{index}].target_group_arn={lb['target_group_arn']!r} is not a target group ARN"
+            )
+        if not 1 <= lb["container_port"] <= 65535:
+            errors.append(f"load_balancers[{index}].container_port={lb['container_port']} is invalid: use 1-65535")
+    grace = params["health_check_grace_period_seconds"]
+    if not 0 <= grace <= 2147483647:
+        errors.append(f"health_check_grace_period_seconds={grace} is invalid: use 0-2147483647")
+    low, high = params["minimum_healthy_percent"], params["maximum_percent"]
+    if not 0 <= low <= 100:
+        errors.append(f"minimum_healthy_percent={low} is invalid: use 0-100")
+    if not 100 <= high <= 200:
+        errors.append(f"maximum_percent={high} is invalid: use 100-200 for Fargate rolling updates")
+    elif high <= low:
+        errors.append(f"maximum_percent={high} must be above minimum_healthy_percent={low}, or no task can be replaced")
+    if params["wait_timeout"] < 1:
+        errors.append(f"wait_timeout={params['wait_timeout']} is invalid: use 1 or more seconds")
+    if params["failure_events"] < 0:
+        errors.append(f"failure_events={params['failure_events']} is invalid: use 0 or more")
+    return errors
+
+
+def desired_settings(params):
+    """Module options -> the managed settings in API (camelCase) form, keyed by snake_case name."""
+    settings = {
+        "task_definition": task_definition_ref(params["task_definition"]),
+        "desired_count": params["desired_count"],
+        "network_configuration": {
+            "awsvpcConfiguration": {
+                "subnets": sorted(params["subnets"]),
+                "securityGroups": sorted(params["security_groups"]),
+                "assignPublicIp": "ENABLED" if params["assign_public_ip"] else "DISABLED",
+            }
+        },
+        "load_balancers": sorted(
+            (
+                {
+                    "targetGroupArn": lb["target_group_arn"],
+                    "containerName": lb["container_name"],
+                    "containerPort": lb["container_port"],
+                }
+                for lb in params["load_balancers"] or []
+            ),
+            key=lambda lb: (lb["targetGroupArn"], lb["containerName"], lb["containerPort"]),
+        ),
+        "health_check_grace_period_seconds": params["health_check_grace_period_seconds"],
+        "deployment_configuration": {
+            "deploymentCircuitBreaker": {
+                "enable": params["circuit_breaker"],
+                "rollback": params["circuit_breaker_rollback"],
+            },
+            "minimumHealthyPercent": params["minimum_healthy_percent"],
+            "maximumPercent": params["maximum_percent"],
+        },
+        "platform_version": params["platform_version"],
+        "propagate_tags": params["propagate_tags"],
+        "enable_execute_command": params["enable_execute_command"],
+    }
+    return settings
+
+
+def current_settings(service):
+    """A DescribeServices ``service`` -> the managed settings, with AWS's defaults for what it omits."""
+    awsvpc = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+    deployment = service.get("deploymentConfiguration") or {}
+    breaker = deployment.get("deploymentCircuitBreaker") or {}
+    return {
+        "task_definition": task_definition_ref(service.get("taskDefinition")),
+        "desired_count": service.get("desiredCount"),
+        "network_configuration": {
+            "awsvpcConfiguration": {
+                "subnets": sorted(awsvpc.get("subnets") or []),
+                "securityGroups": sorted(awsvpc.get("securityGroups") or []),
+                "assignPublicIp": awsvpc.get("assignPublicIp") or "DISABLED",
+            }
+        },
+        "load_balancers": sorted(
+            (
+                {
+                    "targetGroupArn": lb.get("targetGroupArn"),
+                    "containerName": lb.get("containerName"),
+                    "containerPort": lb.get("containerPort"),
+                }
+                for lb in service.get("loadBalancers") or []
+            ),
+            key=lambda lb: (lb["targetGroupArn"] or "", lb["containerName"] or "", lb["containerPort"] or 0),
+        ),
+        "health_check_grace_period_seconds": service.get("healthCheckGracePeriodSeconds") or 0,
+        "deployment_configuration": {
+            "deploymentCircuitBreaker": {
+                "enable": bool(breaker.get("enable", False)),
+                "rollback": bool(breaker.get("rollback", False)),
+            },
+            "minimumHealthyPercent": deployment.get("minimumHealthyPercent", 100),
+            "maximumPercent": deployment.get("maximumPercent", 200),
+        },
+        "platform_version": service.get("platformVersion") or "LATEST",
+        "propagate_tags": service.get("propagateTags") or "NONE",
+        "enable_execute_command": bool(service.get("enableExecuteCommand", False)),
+    }
+
+
+def diff_settings(current, desired, manage_desired_count=True):
+    """Names of the managed settings that differ, in UPDATABLE order."""
+    return [
+        key
+        for key in UPDATABLE
+        if current.get(key) != desired.get(key) and (manage_desired_count or key != "desired_count")
+    ]
+
+
+class Deployer:
+    def __init__(self, module, client):
+        self.module = module
+        self.client = client
+        self.params = module.params
+        self.result = {"cluster": self.params["cluster"], "changed": False, "changes": [], "created": False}
+        self.before, self.after = {}, {}
+
+    # ---- cluster -------------------------------------------------------------------------
+    def ensure_cluster(self):
+        p = self.params
+        response = self.client.describe_clusters(clusters=[p["cluster"]], include=["SETTINGS", "TAGS"], aws_retry=True)
+        cluster = next((c for c in response.get("clusters", []) if c.get("status") != "INACTIVE"), None)
+        wanted = [{"name": "containerInsights", "value": p["container_insights"]}] if p["container_insights"] else []
+        if cluster is None:
+            self.result.update(changed=True, cluster_status="MISSING", created=p["name"] is None)
+            self.result["changes"].append("cluster")
+            self.before["cluster"], self.after["cluster"] = None, {"name": p["cluster"], "settings": wanted}
+            if not self.module.check_mode:
+                request = {"clusterName": p["cluster"]}
+                if wanted:
+                    request["settings"] = wanted
+                if p["tags"]:
+                    request["tags"] = dict_to_tags(p["tags"])
+                cluster = self.client.create_cluster(aws_retry=True, **request)["cluster"]
+                self.result["cluster_status"] = cluster.get("status", "ACTIVE")
+            return
+        self.result["cluster_status"] = cluster.get("status")
+        current = {s["name"]: s.get("value") for s in cluster.get("settings") or []}
+        if p["container_insights"] and current.get("containerInsights", "disabled") != p["container_insights"]:
+            self.result["changed"] = True
+            self.result["changes"].append("cluster_container_insights")
+            self.before["container_insights"] = current.get("containerInsights", "disabled")
+            self.after["container_insights"] = p["container_insights"]
+            if not self.module.check_mode:
+                self.client.update_cluster_settings(cluster=p["cluster"], settings=wanted, aws_retry=True)
+
+    # ---- service -------------------------------------------------------------------------
+    def describe_service(self):
+        p = self.params
+        try:
+            response = self.client.describe_services(
+                cluster=p["cluster"], services=[p["name"]], include=["TAGS"], aws_retry=True
+            )
+        except botocore.exceptions.ClientError as e:
+            if e.response.get("Error", {}).get("Code") == "ClusterNotFoundException":
+                if self.module.check_mode or self.result.get("cluster_status") == "MISSING":
+                    return None
+                self.module.fail_json(
+                    msg=f"Cluster {p['cluster']!r} not found: create it first (create_cluster=true, "
+                    "or `ansible-playbook site.yml --tags ecs_service`)"
+                )
+            raise
+        for service in response.get("services", []):
+            if service.get("status") != "INACTIVE":
+                return service
+        return None
+
+    def create_service(self, desired):
+        p = self.params
+        request = {
+            "cluster": p["cluster"],
+            "serviceName": p["name"],
+            "launchType": "FARGATE",
+            "schedulingStrategy": "REPLICA",
+            "deploymentController": {"type": "ECS"},
+        }
+        for key in UPDATABLE:
+            if key == "load_balancers" and not desired[key]:
+                continue
+            if key == "health_check_grace_period_seconds" and not desired[key]:
+                continue
+            request[API_NAMES[key]] = desired[key]
+        if p["tags"]:
+            request["tags"] = dict_to_tags(p["tags"])
+        service = self.client.create_service(aws_retry=True, **request)["service"]
+        # Emulators drop some settings on CreateService; fix exactly what the response lacks (AWS: nothing).
+        dropped = diff_settings(current_settings(service), desired)
+        if dropped:
+            update = {API_NAMES[key]: desired[key] for key in dropped}
+            service = self.client.update_service(cluster=p["cluster"], service=p["name"], aws_retry=True, **update)[
+                "service"
+            ]
+            self.result["fixed_after_create"] = dropped
+        return service
+
+    def sync_tags(self, service):
+        p = self.params
+        if p["tags"] is None:
+            return
+        current = tags_to_dict(service.get("tags"))
+        desired = {k: str(v) for k, v in p["tags"].items()}
+        to_set, to_remove = diff_tags(current, desired, p["purge_tags"])
+        if not (to_set or to_remove):
+            return
+        self.result["changed"] = True
+        self.result["changes"].append("tags")
+        self.before["tags"], self.after["tags"] = current, desired
+        if self.module.check_mode:
+            return
+        if to_set:
+            self.client.tag_resource(resourceArn=service["serviceArn"], tags=dict_to_tags(to_set), aws_retry=True)
+        if to_remove:
+            self.client.untag_resource(resourceArn=service["serviceArn"], tagKeys=to_remove, aws_retry=True)
+
+    def ensure_service(self):
+        p = self.params
+        desired = desired_settings(p)
+        self.result.update(service_name=p["name"], task_definition=desired["task_definition"], rollout_awaited=False)
+        service = self.describe_service()
+        deployed = False
+        if service is None:
+            self.result.update(changed=True, created=True)
+            self.result["changes"].append("service")
+            self.before["service"], self.after["service"] = None, desired
+            if self.module.check_mode:
+                self.result.update(service_arn=None, rollout_state="not_deployed", rollout_message="would be created")
+                return
+            service = self.create_service(desired)
+            deployed = True
+        else:
+            if service.get("launchType") not in (None, "FARGATE"):
+                self.module.fail_json(
+                    msg=f"Service {p['name']!r} uses launch type {service.get('launchType')!r}, not FARGATE: "
+                    "a launch type cannot be changed in place; delete the service first"
+                )
+            current = current_settings(service)
+            changes = diff_settings(current, desired, p["manage_desired_count"])
+            if p["force_new_deployment"]:
+                changes.append("force_new_deployment")
+            if changes:
+                self.result["changed"] = True
+                self.result["changes"].extend(changes)
+                for key in changes:
+                    self.before[key], self.after[key] = current.get(key), desired.get(key, True)
+                if not self.module.check_mode:
+                    update = {API_NAMES[k]: desired[k] for k in changes if k in API_NAMES}
+                    if p["force_new_deployment"]:
+                        update["forceNewDeployment"] = True
+                    tags = service.get("tags")
+                    service = self.client.update_service(
+                        cluster=p["cluster"], service=p["name"], aws_retry=True, **update
+                    )["service"]
+                    service.setdefault("tags", tags)
+                    deployed = True
+            self.sync_tags(service)
+        self.result["service_arn"] = service.get("serviceArn")
+        if deployed and p["wait"] and not self.module.check_mode:
+            self.wait(service)
+        else:
+            state, message = classify(service, desired["task_definition"])
+            self.result.update(rollout_state=state, rollout_message=message)
+            if deployed and not p["wait"]:
+                self.result["rollout_message"] = f"rollout not awaited (wait=false): {message}"
+        self.result["service"] = camel_dict_to_snake_dict(service, ignore_list=["tags"])
+
+    def wait(self, service):
+        p = self.params
+        td = task_definition_ref(p["task_definition"])
+
+        def describe():
+            return self.describe_service()
+
+        state, message, service, _polls = wait_for_rollout(describe, td, p["wait_timeout"])
+        events = recent_events(service, p["failure_events"])
+        self.result.update(rollout_state=state, rollout_message=message, rollout_awaited=True, events=events)
+        if service:
+            self.result["service"] = camel_dict_to_snake_dict(service, ignore_list=["tags"])
+        if state in (FAILED, ROLLED_BACK, "timeout"):
+            detail = "\n".join(events) if events else "(no service events)"
+            self.module.fail_json(
+                msg=f"Rollout of {td} to service {p['name']!r} {state.replace('_', ' ')}: {message}\n"
+                f"Last service events:\n{detail}",
+                **self.result,
+            )
+
+    def run(self):
+        if self.params["create_cluster"]:
+            self.ensure_cluster()
+        if self.params["name"] is not None:
+            self.ensure_service()
+        if self.module._diff and self.result["changed"]:
+            self.result["diff"] = {"before": self.before, "after": self.after}
+        return self.result
+
+
+def main():
+    argument_spec = dict(
+        cluster=dict(type="str", required=True),
+        create_cluster=dict(type="bool", default=False),
+        container_insights=dict(type="str", choices=["enabled", "disabled", "enhanced"]),
+        name=dict(type="str"),
+        task_definition=dict(type="str"),
+        desired_count=dict(type="int", default=1),
+        manage_desired_count=dict(type="bool", default=True),
+        subnets=dict(type="list", elements="str"),
+        security_groups=dict(type="list", elements="str"),
+        assign_public_ip=dict(type="bool", default=False),
+        load_balancers=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(
+                target_group_arn=dict(type="str", required=True),
+                container_name=dict(type="str", required=True),
+                container_port=dict(type="int", required=True),
+            ),
+        ),
+        health_check_grace_period_seconds=dict(type="int", default=0),
+        circuit_breaker=dict(type="bool", default=True),
+        circuit_breaker_rollback=dict(type="bool", default=True),
+        minimum_healthy_percent=dict(type="int", default=100),
+        maximum_percent=dict(type="int", default=200),
+        platform_version=dict(type="str", default="LATEST"),
+        propagate_tags=dict(type="str", choices=["SERVICE", "TASK_DEFINITION", "NONE"], default="SERVICE"),
+        enable_execute_command=dict(type="bool", default=False),
+        force_new_deployment=dict(type="bool", default=False),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=900),
+        failure_events=dict(type="int", default=10),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        required_by={"name": ["task_definition", "subnets", "security_groups"]},
+    )
+    errors = validate(module.params)
+    if errors:
+        module.fail_json(msg="Invalid options: " + "; ".join(errors), errors=errors)
+    client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+    try:
+        result = Deployer(module, client).run()
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg=f"Failed to deploy ECS service {module.params['name'] or module.params['cluster']}")
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
