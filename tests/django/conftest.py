@@ -38,10 +38,10 @@ os.environ.update(APP_ENV)
 
 def pytest_configure(config):
     from django.apps import apps
-    from django.core.wsgi import get_wsgi_application
 
     if not apps.ready:
-        get_wsgi_application()  # django.setup(), as the WSGI entry point does it
+        apps_setup = __import__("django").setup  # (plain `import django` is sorted oddly: see django/ dir)
+        apps_setup()
         # What pytest-django does after its own set-up: block DB access outside django_db tests.
         try:
             from pytest_django.plugin import blocking_manager_key
