@@ -256,6 +256,7 @@ service:
 """
 
 import re
+import time
 
 try:
     import botocore
@@ -285,6 +286,10 @@ TASKDEF_RE = re.compile(r"^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition
 SUBNET_RE = re.compile(r"^subnet-[0-9a-f]+$")
 SG_RE = re.compile(r"^sg-[0-9a-f]+$")
 TG_RE = re.compile(r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]+$")
+
+# Injected so tests can run the waiting loop on a fake clock.
+CLOCK = time.monotonic
+SLEEP = time.sleep
 
 # Settings UpdateService can change, in the order they are reported.
 UPDATABLE = (
@@ -609,7 +614,7 @@ class Deployer:
         def describe():
             return self.describe_service()
 
-        state, message, service, _polls = wait_for_rollout(describe, td, p["wait_timeout"])
+        state, message, service, _polls = wait_for_rollout(describe, td, p["wait_timeout"], sleep=SLEEP, clock=CLOCK)
         events = recent_events(service, p["failure_events"])
         self.result.update(rollout_state=state, rollout_message=message, rollout_awaited=True, events=events)
         if service:

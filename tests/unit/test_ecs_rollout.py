@@ -1,0 +1,161 @@
+"""Rollout classification and waiting (pure functions, fixtures, fake clock)."""
+
+import datetime
+
+import pytest
+
+from ansible_collections.django_ecs.fargate.plugins.module_utils import ecs_rollout as r
+
+OURS = "arn:aws:ecs:us-east-1:123456789012:task-definition/djangoapp-web:5"
+OLD = "arn:aws:ecs:us-east-1:123456789012:task-definition/djangoapp-web:4"
+T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+
+
+def deployment(td=OURS, status="PRIMARY", state="IN_PROGRESS", running=0, desired=1, pending=1, failed=0, reason=None):
+    d = {
+        "id": f"ecs-svc/{td[-1]}{status}",
+        "status": status,
+        "taskDefinition": td,
+        "rolloutState": state,
+        "runningCount": running,
+        "desiredCount": desired,
+        "pendingCount": pending,
+        "failedTasks": failed,
+    }
+    if reason:
+        d["rolloutStateReason"] = reason
+    return d
+
+
+def service(*deployments, running=None, desired=1, status="ACTIVE", events=None):
+    primary = next(d for d in deployments if d["status"] == "PRIMARY")
+    return {
+        "status": status,
+        "desiredCount": desired,
+        "runningCount": primary["runningCount"] if running is None else running,
+        "taskDefinition": primary["taskDefinition"],
+        "deployments": list(deployments),
+        "events": events or [],
+    }
+
+
+IN_PROGRESS = service(
+    deployment(state="IN_PROGRESS", running=0, pending=1),
+    deployment(td=OLD, status="ACTIVE", state="COMPLETED", running=1, pending=0),
+    running=1,
+)
+COMPLETED = service(deployment(state="COMPLETED", running=1, pending=0, reason="ECS deployment ecs-svc/1 completed."))
+COMPLETED_NOT_ALL_RUNNING = service(deployment(state="COMPLETED", running=1, desired=2, pending=1), desired=2)
+FAILED = service(
+    deployment(
+        state="FAILED", running=0, pending=0, failed=3, reason="ECS deployment circuit breaker: tasks failed to start."
+    ),
+    running=0,
+)
+ROLLED_BACK = service(
+    deployment(td=OLD, state="IN_PROGRESS", running=1, pending=0),
+    deployment(status="ACTIVE", state="FAILED", failed=2, reason="ECS deployment circuit breaker: rolling back."),
+)
+ROLLED_BACK_DONE = service(deployment(td=OLD, state="COMPLETED", running=1, pending=0))
+
+
+@pytest.mark.parametrize(
+    ("svc", "state", "needle"),
+    [
+        (IN_PROGRESS, r.IN_PROGRESS, "running 0/1"),
+        (COMPLETED, r.COMPLETED, "COMPLETED"),
+        (COMPLETED_NOT_ALL_RUNNING, r.IN_PROGRESS, "not every task runs yet"),
+        (FAILED, r.FAILED, "tasks failed to start"),
+        (ROLLED_BACK, r.ROLLED_BACK, "rolling back"),
+        (ROLLED_BACK_DONE, r.ROLLED_BACK, "runs djangoapp-web:4"),
+        (None, r.FAILED, "does not exist"),
+        (service(deployment(), status="DRAINING"), r.FAILED, "DRAINING"),
+        ({"status": "ACTIVE", "deployments": []}, r.IN_PROGRESS, "no PRIMARY"),
+    ],
+)
+def test_classify(svc, state, needle):
+    got, message = r.classify(svc, "djangoapp-web:5")
+    assert got == state
+    assert needle in message
+
+
+def test_services_stable_would_accept_the_rollback_but_classify_does_not():
+    # One deployment, running == desired: what botocore's services_stable waits for. Ours is not PRIMARY.
+    assert len(ROLLED_BACK_DONE["deployments"]) == 1
+    assert r.classify(ROLLED_BACK_DONE, OURS)[0] == r.ROLLED_BACK
+
+
+def test_classify_without_rollout_state_falls_back_to_counts():
+    d = deployment(state=None, running=1, pending=0)
+    del d["rolloutState"]
+    assert r.classify(service(d), OURS)[0] == r.COMPLETED
+
+
+def test_task_definition_ref():
+    assert r.task_definition_ref(OURS) == "djangoapp-web:5"
+    assert r.task_definition_ref("djangoapp-web:5") == "djangoapp-web:5"
+    assert r.task_definition_ref(None) is None
+
+
+def test_recent_events_newest_first_limited():
+    events = [{"createdAt": T0, "message": f"event {i}"} for i in range(15)]
+    got = r.recent_events({"events": events}, 3)
+    assert got == [f"{T0.isoformat()} event {i}" for i in range(3)]
+    assert r.recent_events(None) == []
+
+
+def test_poll_delays_back_off_and_sum_to_timeout():
+    delays = list(r.poll_delays(60, initial=5, backoff=2, maximum=15))
+    assert delays[:3] == [5, 10, 15]
+    assert max(delays) == 15
+    assert sum(delays) == pytest.approx(60)
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def run_wait(responses, timeout=100):
+    clock = Clock()
+    it = iter(responses)
+    last = {}
+
+    def describe():
+        last["svc"] = next(it, last.get("svc"))
+        return last["svc"]
+
+    state, message, svc, polls = r.wait_for_rollout(describe, OURS, timeout, sleep=clock.sleep, clock=clock)
+    return state, message, polls, clock
+
+
+def test_wait_until_completed():
+    state, _msg, polls, clock = run_wait([IN_PROGRESS, IN_PROGRESS, COMPLETED])
+    assert (state, polls) == (r.COMPLETED, 3)
+    assert clock.sleeps == [5.0, 7.5]
+
+
+def test_wait_stops_on_failure():
+    state, message, polls, _ = run_wait([IN_PROGRESS, FAILED])
+    assert state == r.FAILED and polls == 2 and "circuit breaker" in message
+
+
+def test_wait_stops_on_rollback():
+    state, _msg, _polls, _ = run_wait([IN_PROGRESS, ROLLED_BACK, ROLLED_BACK_DONE])
+    assert state == r.ROLLED_BACK
+
+
+def test_wait_times_out():
+    state, message, polls, clock = run_wait([IN_PROGRESS], timeout=30)
+    assert state == "timeout"
+    assert "timed out after 30 s" in message and "running 0/1" in message
+    assert sum(clock.sleeps) == pytest.approx(30)
+    assert polls == len(clock.sleeps) + 1

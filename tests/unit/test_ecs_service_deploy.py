@@ -1,0 +1,472 @@
+"""ecs_service_deploy through main(), on a stubbed ECS client and a fake clock: create, no-op, update,
+the emulator's dropped settings, check mode, and the rollout wait (completed, failed, rolled back, timeout)."""
+
+import datetime
+import json
+
+import boto3
+import pytest
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from botocore.stub import Stubber
+
+from ansible_collections.django_ecs.fargate.plugins.modules import ecs_service_deploy as mod
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+CLUSTER = "djangoapp"
+NAME = "djangoapp-web"
+SERVICE_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{NAME}"
+TG = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/djangoapp-web/0123456789abcdef"
+T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+
+
+def td_arn(revision):
+    return f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/djangoapp-web:{revision}"
+
+
+def args(**kw):
+    base = {
+        "region": REGION,
+        "cluster": CLUSTER,
+        "name": NAME,
+        "task_definition": "djangoapp-web:2",
+        "desired_count": 1,
+        "subnets": ["subnet-b", "subnet-a"],
+        "security_groups": ["sg-1"],
+        "assign_public_ip": True,
+        "load_balancers": [{"target_group_arn": TG, "container_name": "web", "container_port": 8000}],
+        "health_check_grace_period_seconds": 60,
+        "tags": {"fargate:stack": "djangoapp"},
+        "wait": False,
+    }
+    base.update(kw)
+    return base
+
+
+def deployment(revision=2, status="PRIMARY", state="COMPLETED", running=1, desired=1, reason=None):
+    d = {
+        "id": f"ecs-svc/{revision}",
+        "status": status,
+        "taskDefinition": td_arn(revision),
+        "desiredCount": desired,
+        "runningCount": running,
+        "pendingCount": desired - running,
+        "failedTasks": 0,
+        "rolloutState": state,
+    }
+    if reason:
+        d["rolloutStateReason"] = reason
+    return d
+
+
+def service(revision=2, deployments=None, drop=(), **kw):
+    """A DescribeServices service matching args() (minus the keys in ``drop``, as moto's CreateService does)."""
+    s = {
+        "serviceArn": SERVICE_ARN,
+        "serviceName": NAME,
+        "clusterArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{CLUSTER}",
+        "status": "ACTIVE",
+        "launchType": "FARGATE",
+        "platformVersion": "LATEST",
+        "taskDefinition": td_arn(revision),
+        "desiredCount": 1,
+        "runningCount": 1,
+        "pendingCount": 0,
+        "networkConfiguration": {
+            "awsvpcConfiguration": {
+                "subnets": ["subnet-a", "subnet-b"],
+                "securityGroups": ["sg-1"],
+                "assignPublicIp": "ENABLED",
+            }
+        },
+        "loadBalancers": [{"targetGroupArn": TG, "containerName": "web", "containerPort": 8000}],
+        "healthCheckGracePeriodSeconds": 60,
+        "deploymentConfiguration": {
+            "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+            "maximumPercent": 200,
+            "minimumHealthyPercent": 100,
+        },
+        "propagateTags": "SERVICE",
+        "enableExecuteCommand": False,
+        "deployments": deployments if deployments is not None else [deployment(revision)],
+        "events": [{"id": "1", "createdAt": T0, "message": "(service djangoapp-web) has reached a steady state."}],
+        "tags": [{"key": "fargate:stack", "value": "djangoapp"}],
+    }
+    for key in drop:
+        s.pop(key, None)
+    s.update(kw)
+    return s
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+class Aws:
+    def __init__(self):
+        self.ecs = boto3.client("ecs", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+        self.stub = Stubber(self.ecs)
+        self.clock = Clock()
+
+    def describe(self, svc, failures=None):
+        self.stub.add_response(
+            "describe_services",
+            {"services": [svc] if svc else [], "failures": failures or []},
+            {"cluster": CLUSTER, "services": [NAME], "include": ["TAGS"]},
+        )
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    state = Aws()
+
+    def fake_client(self, svc, retry_decorator=None, **extra):
+        return RetryingBotoClientWrapper(state.ecs, retry_decorator) if retry_decorator else state.ecs
+
+    monkeypatch.setattr(AnsibleAWSModule, "client", fake_client)
+    monkeypatch.setattr(mod, "CLOCK", state.clock)
+    monkeypatch.setattr(mod, "SLEEP", state.clock.sleep)
+    with state.stub:
+        yield state
+        state.stub.assert_no_pending_responses()
+
+
+def run(module_args, capsys, check_mode=False, diff=False):
+    if check_mode:
+        module_args["_ansible_check_mode"] = True
+    if diff:
+        module_args["_ansible_diff"] = True
+    with patch_module_args(module_args), pytest.raises(SystemExit) as exit_info:
+        mod.main()
+    return exit_info.value.code != 0, json.loads(capsys.readouterr().out)
+
+
+# ---- create / no-op / update ---------------------------------------------------------------------
+
+
+def test_no_op_is_one_describe(aws, capsys):
+    aws.describe(service())
+    failed, result = run(args(), capsys)
+    assert not failed and not result["changed"] and result["changes"] == []
+    assert result["rollout_state"] == "completed"
+
+
+def test_create_sends_everything_once_on_aws(aws, capsys):
+    aws.describe(None, failures=[{"arn": SERVICE_ARN, "reason": "MISSING"}])
+    aws.stub.add_response(
+        "create_service",
+        {"service": service(deployments=[deployment(state="IN_PROGRESS", running=0)], runningCount=0)},
+        {
+            "cluster": CLUSTER,
+            "serviceName": NAME,
+            "launchType": "FARGATE",
+            "schedulingStrategy": "REPLICA",
+            "deploymentController": {"type": "ECS"},
+            "taskDefinition": "djangoapp-web:2",
+            "desiredCount": 1,
+            "networkConfiguration": {
+                "awsvpcConfiguration": {
+                    "subnets": ["subnet-a", "subnet-b"],
+                    "securityGroups": ["sg-1"],
+                    "assignPublicIp": "ENABLED",
+                }
+            },
+            "loadBalancers": [{"targetGroupArn": TG, "containerName": "web", "containerPort": 8000}],
+            "healthCheckGracePeriodSeconds": 60,
+            "deploymentConfiguration": {
+                "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+                "minimumHealthyPercent": 100,
+                "maximumPercent": 200,
+            },
+            "platformVersion": "LATEST",
+            "propagateTags": "SERVICE",
+            "enableExecuteCommand": False,
+            "tags": [{"key": "fargate:stack", "value": "djangoapp"}],
+        },
+    )
+    failed, result = run(args(), capsys)
+    assert not failed and result["changed"] and result["created"]
+    assert "fixed_after_create" not in result
+    assert result["rollout_state"] == "in_progress" and not result["rollout_awaited"]
+    assert result["rollout_message"].startswith("rollout not awaited")
+
+
+def test_create_fixes_what_the_emulator_dropped(aws, capsys):
+    aws.describe(None, failures=[{"arn": SERVICE_ARN, "reason": "MISSING"}])
+    dropped = service(drop=("healthCheckGracePeriodSeconds", "deploymentConfiguration"))
+    aws.stub.add_response("create_service", {"service": dropped}, None)
+    aws.stub.add_response(
+        "update_service",
+        {"service": service()},
+        {
+            "cluster": CLUSTER,
+            "service": NAME,
+            "healthCheckGracePeriodSeconds": 60,
+            "deploymentConfiguration": {
+                "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+                "minimumHealthyPercent": 100,
+                "maximumPercent": 200,
+            },
+        },
+    )
+    failed, result = run(args(), capsys)
+    assert not failed and result["created"]
+    assert result["fixed_after_create"] == ["health_check_grace_period_seconds", "deployment_configuration"]
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "update"),
+    [
+        ({"task_definition": "djangoapp-web:3"}, "task_definition", {"taskDefinition": "djangoapp-web:3"}),
+        ({"desired_count": 2}, "desired_count", {"desiredCount": 2}),
+        (
+            {"health_check_grace_period_seconds": 90},
+            "health_check_grace_period_seconds",
+            {"healthCheckGracePeriodSeconds": 90},
+        ),
+        ({"platform_version": "1.4.0"}, "platform_version", {"platformVersion": "1.4.0"}),
+        ({"propagate_tags": "NONE"}, "propagate_tags", {"propagateTags": "NONE"}),
+        ({"enable_execute_command": True}, "enable_execute_command", {"enableExecuteCommand": True}),
+        (
+            {"assign_public_ip": False},
+            "network_configuration",
+            {
+                "networkConfiguration": {
+                    "awsvpcConfiguration": {
+                        "subnets": ["subnet-a", "subnet-b"],
+                        "securityGroups": ["sg-1"],
+                        "assignPublicIp": "DISABLED",
+                    }
+                }
+            },
+        ),
+        (
+            {"circuit_breaker_rollback": False},
+            "deployment_configuration",
+            {
+                "deploymentConfiguration": {
+                    "deploymentCircuitBreaker": {"enable": True, "rollback": False},
+                    "minimumHealthyPercent": 100,
+                    "maximumPercent": 200,
+                }
+            },
+        ),
+        (
+            {"load_balancers": [{"target_group_arn": TG, "container_name": "web", "container_port": 8080}]},
+            "load_balancers",
+            {"loadBalancers": [{"targetGroupArn": TG, "containerName": "web", "containerPort": 8080}]},
+        ),
+    ],
+)
+def test_update_sends_only_what_differs(aws, capsys, change, key, update):
+    aws.describe(service())
+    aws.stub.add_response("update_service", {"service": service()}, {"cluster": CLUSTER, "service": NAME, **update})
+    failed, result = run(args(**change), capsys, diff=True)
+    assert not failed and result["changed"] and result["changes"] == [key]
+    assert key in result["diff"]["before"]
+
+
+def test_desired_count_left_to_autoscaling(aws, capsys):
+    aws.describe(service(desiredCount=3))
+    failed, result = run(args(manage_desired_count=False), capsys)
+    assert not failed and not result["changed"]
+
+
+def test_tags_update_in_place(aws, capsys):
+    aws.describe(service())
+    aws.stub.add_response("tag_resource", {}, {"resourceArn": SERVICE_ARN, "tags": [{"key": "team", "value": "web"}]})
+    failed, result = run(args(tags={"fargate:stack": "djangoapp", "team": "web"}), capsys)
+    assert not failed and result["changes"] == ["tags"]
+
+
+def test_check_mode_reports_without_writing(aws, capsys):
+    aws.describe(service())
+    failed, result = run(args(task_definition="djangoapp-web:3", wait=True), capsys, check_mode=True)
+    assert not failed and result["changed"] and result["changes"] == ["task_definition"]
+    assert not result["rollout_awaited"]
+
+
+def test_check_mode_on_a_fresh_stack(aws, capsys):
+    aws.stub.add_client_error("describe_services", "ClusterNotFoundException", "Cluster not found.")
+    failed, result = run(args(), capsys, check_mode=True)
+    assert not failed and result["changed"] and result["rollout_state"] == "not_deployed"
+
+
+def test_missing_cluster_fails_clearly(aws, capsys):
+    aws.stub.add_client_error("describe_services", "ClusterNotFoundException", "Cluster not found.")
+    failed, result = run(args(), capsys)
+    assert failed and "Cluster 'djangoapp' not found" in result["msg"]
+
+
+# ---- cluster -------------------------------------------------------------------------------------
+
+
+def cluster_args(**kw):
+    base = {"region": REGION, "cluster": CLUSTER, "create_cluster": True, "container_insights": "enabled"}
+    base.update(kw)
+    return base
+
+
+def describe_cluster(aws, clusters):
+    aws.stub.add_response(
+        "describe_clusters",
+        {"clusters": clusters, "failures": []},
+        {"clusters": [CLUSTER], "include": ["SETTINGS", "TAGS"]},
+    )
+
+
+def test_cluster_created_then_no_op(aws, capsys):
+    describe_cluster(aws, [])
+    aws.stub.add_response(
+        "create_cluster",
+        {"cluster": {"clusterName": CLUSTER, "status": "ACTIVE"}},
+        {"clusterName": CLUSTER, "settings": [{"name": "containerInsights", "value": "enabled"}]},
+    )
+    failed, result = run(cluster_args(), capsys)
+    assert not failed and result["changed"] and result["created"]
+    # No capacityProviders key (as moto answers): no KeyError, no change.
+    describe_cluster(
+        aws,
+        [{"clusterName": CLUSTER, "status": "ACTIVE", "settings": [{"name": "containerInsights", "value": "enabled"}]}],
+    )
+    failed, result = run(cluster_args(), capsys)
+    assert not failed and not result["changed"]
+
+
+def test_cluster_insights_updated(aws, capsys):
+    describe_cluster(aws, [{"clusterName": CLUSTER, "status": "ACTIVE", "settings": []}])
+    aws.stub.add_response(
+        "update_cluster_settings",
+        {"cluster": {}},
+        {"cluster": CLUSTER, "settings": [{"name": "containerInsights", "value": "enabled"}]},
+    )
+    failed, result = run(cluster_args(), capsys)
+    assert not failed and result["changes"] == ["cluster_container_insights"]
+
+
+# ---- rollout wait --------------------------------------------------------------------------------
+
+
+def start_update(aws):
+    aws.describe(service())
+    aws.stub.add_response(
+        "update_service",
+        {
+            "service": service(
+                3, deployments=[deployment(3, state="IN_PROGRESS", running=0), deployment(2, status="ACTIVE")]
+            )
+        },
+        None,
+    )
+
+
+def test_wait_until_completed(aws, capsys):
+    start_update(aws)
+    aws.describe(
+        service(3, deployments=[deployment(3, state="IN_PROGRESS", running=0), deployment(2, status="ACTIVE")])
+    )
+    aws.describe(service(3, deployments=[deployment(3, state="COMPLETED", running=1)]))
+    failed, result = run(args(task_definition="djangoapp-web:3", wait=True), capsys)
+    assert not failed and result["rollout_state"] == "completed" and result["rollout_awaited"]
+    assert aws.clock.sleeps == [5.0]
+
+
+def test_wait_fails_with_reason_and_events(aws, capsys):
+    start_update(aws)
+    failed_svc = service(
+        3,
+        deployments=[
+            deployment(3, state="FAILED", running=0, reason="ECS deployment circuit breaker: tasks failed to start.")
+        ],
+        events=[
+            {
+                "id": "2",
+                "createdAt": T0,
+                "message": "(service djangoapp-web) deployment failed: tasks failed to start.",
+            },
+            {"id": "1", "createdAt": T0, "message": "(service djangoapp-web) has started 1 tasks."},
+        ],
+    )
+    aws.describe(failed_svc)
+    failed, result = run(args(task_definition="djangoapp-web:3", wait=True, failure_events=1), capsys)
+    assert failed and result["rollout_state"] == "failed"
+    assert "tasks failed to start" in result["msg"]
+    assert "deployment failed" in result["msg"] and "has started 1 tasks" not in result["msg"]
+    assert len(result["events"]) == 1
+
+
+def test_wait_fails_on_rollback(aws, capsys):
+    start_update(aws)
+    aws.describe(
+        service(
+            3,
+            deployments=[
+                deployment(2, state="IN_PROGRESS", running=1),
+                deployment(3, status="ACTIVE", state="FAILED", reason="circuit breaker: rolling back"),
+            ],
+            taskDefinition=td_arn(2),
+        )
+    )
+    failed, result = run(args(task_definition="djangoapp-web:3", wait=True), capsys)
+    assert failed and result["rollout_state"] == "rolled_back"
+    assert "rolled back" in result["msg"] and "djangoapp-web:2" in result["msg"]
+
+
+def test_wait_times_out(aws, capsys):
+    start_update(aws)
+    in_progress = service(3, deployments=[deployment(3, state="IN_PROGRESS", running=0)])
+    for _ in range(4):  # 5 + 7.5 + 7.5 = 20 s of sleeps, then the deadline
+        aws.describe(in_progress)
+    failed, result = run(args(task_definition="djangoapp-web:3", wait=True, wait_timeout=20), capsys)
+    assert failed and result["rollout_state"] == "timeout"
+    assert "timed out after 20 s" in result["msg"]
+    assert sum(aws.clock.sleeps) == pytest.approx(20)
+
+
+def test_no_wait_after_no_op(aws, capsys):
+    aws.describe(service(deployments=[deployment(state="IN_PROGRESS", running=0)]))
+    failed, result = run(args(wait=True), capsys)
+    assert not failed and not result["changed"] and not result["rollout_awaited"]
+
+
+# ---- bad input -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"desired_count": -1}, "desired_count=-1"),
+        ({"task_definition": "djangoapp-web"}, "task_definition='djangoapp-web'"),
+        ({"subnets": ["nope"]}, "subnets="),
+        ({"security_groups": []}, "security_groups="),
+        ({"minimum_healthy_percent": 150}, "minimum_healthy_percent=150"),
+        ({"maximum_percent": 250}, "maximum_percent=250"),
+        ({"minimum_healthy_percent": 100, "maximum_percent": 100}, "must be above minimum_healthy_percent"),
+        ({"health_check_grace_period_seconds": -5}, "health_check_grace_period_seconds=-5"),
+        (
+            {"load_balancers": [{"target_group_arn": "tg", "container_name": "web", "container_port": 8000}]},
+            "not a target group ARN",
+        ),
+        (
+            {"load_balancers": [{"target_group_arn": TG, "container_name": "web", "container_port": 0}]},
+            "container_port=0",
+        ),
+        ({"wait_timeout": 0}, "wait_timeout=0"),
+        ({"name": "bad name"}, "name='bad name'"),
+        ({"cluster": "bad/cluster"}, "cluster='bad/cluster'"),
+    ],
+)
+def test_bad_input_fails_before_any_call(aws, capsys, change, needle):
+    failed, result = run(args(**change), capsys)
+    assert failed and needle in result["msg"], result["msg"]
