@@ -79,6 +79,16 @@ def classify(service, task_definition):
     return IN_PROGRESS, f"rollout {state or 'IN_PROGRESS'} ({counts})" + (f": {reason}" if reason else "")
 
 
+def describe_primary(service):
+    """One line about the service and its PRIMARY deployment, without judging it (for wait=false)."""
+    service = service or {}
+    primary = primary_deployment(service) or {}
+    return (
+        f"service {service.get('status', 'MISSING')}, running {service.get('runningCount', 0)}/"
+        f"{service.get('desiredCount', 0)}, PRIMARY deployment {primary.get('rolloutState', 'none')}"
+    )
+
+
 def recent_events(service, count=10):
     """The ``count`` newest service events as ``"<time> <message>"`` strings, newest first."""
     events = (service or {}).get("events") or []

@@ -233,7 +233,9 @@ created:
   returned: always
   type: bool
 rollout_state:
-  description: C(completed), C(in_progress), C(failed), C(rolled_back), C(timeout) or C(not_deployed) (check mode).
+  description:
+    - C(completed), C(in_progress), C(failed), C(rolled_back), C(timeout), C(not_deployed) (check mode before
+      creation) or C(not_awaited) (O(wait=false)).
   returned: when O(name) is given
   type: str
 rollout_message:
@@ -271,6 +273,7 @@ from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_rollout imp
     FAILED,
     ROLLED_BACK,
     classify,
+    describe_primary,
     recent_events,
     task_definition_ref,
     wait_for_rollout,
@@ -600,11 +603,16 @@ class Deployer:
         self.result["service_arn"] = service.get("serviceArn")
         if deployed and p["wait"] and not self.module.check_mode:
             self.wait(service)
-        else:
+        elif p["wait"]:
+            # Nothing deployed now: report how the last rollout stands (completed, failed, rolled back...).
             state, message = classify(service, desired["task_definition"])
             self.result.update(rollout_state=state, rollout_message=message)
-            if deployed and not p["wait"]:
-                self.result["rollout_message"] = f"rollout not awaited (wait=false): {message}"
+        else:
+            # wait=false (emulators, whose deployments never progress): report the raw PRIMARY deployment only.
+            self.result.update(
+                rollout_state="not_awaited",
+                rollout_message=f"rollout not awaited (wait=false): {describe_primary(service)}",
+            )
         self.result["service"] = camel_dict_to_snake_dict(service, ignore_list=["tags"])
 
     def wait(self, service):

@@ -159,3 +159,8 @@ def test_wait_times_out():
     assert "timed out after 30 s" in message and "running 0/1" in message
     assert sum(clock.sleeps) == pytest.approx(30)
     assert polls == len(clock.sleeps) + 1
+
+
+def test_describe_primary_does_not_judge():
+    assert r.describe_primary(ROLLED_BACK_DONE) == "service ACTIVE, running 1/1, PRIMARY deployment COMPLETED"
+    assert r.describe_primary(None) == "service MISSING, running 0/0, PRIMARY deployment none"

@@ -157,7 +157,7 @@ def run(module_args, capsys, check_mode=False, diff=False):
 
 def test_no_op_is_one_describe(aws, capsys):
     aws.describe(service())
-    failed, result = run(args(), capsys)
+    failed, result = run(args(wait=True), capsys)
     assert not failed and not result["changed"] and result["changes"] == []
     assert result["rollout_state"] == "completed"
 
@@ -198,7 +198,7 @@ def test_create_sends_everything_once_on_aws(aws, capsys):
     failed, result = run(args(), capsys)
     assert not failed and result["changed"] and result["created"]
     assert "fixed_after_create" not in result
-    assert result["rollout_state"] == "in_progress" and not result["rollout_awaited"]
+    assert result["rollout_state"] == "not_awaited" and not result["rollout_awaited"]
     assert result["rollout_message"].startswith("rollout not awaited")
 
 
