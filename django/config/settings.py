@@ -141,7 +141,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
-        # DisallowedHost noise from scanners hitting the ALB by IP: keep it, but as a warning only.
-        "django.security.DisallowedHost": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

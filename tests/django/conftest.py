@@ -6,7 +6,8 @@ The settings read only the environment, so it is filled in here, at import, befo
 - when it is loaded later, during collection, `pytest_configure` below (called at once for late
   conftests) finishes the set-up that pytest-django skipped for want of DJANGO_SETTINGS_MODULE.
 The DB values match the `postgres` fixture; `django_db_modify_db_settings` re-applies the fixture's
-values and makes the test database wait for the server.
+values and makes the test database wait for the server. Once the settings are loaded, the
+environment is put back as it was (tests that start `manage.py` build theirs with `app_env`).
 """
 
 import os
@@ -33,11 +34,23 @@ APP_ENV = {
 
 if str(DJANGO_DIR) not in sys.path:
     sys.path.insert(0, str(DJANGO_DIR))
+# Put back after the settings have loaded, so the rest of the session (other folders' tests and
+# their subprocesses) does not inherit DB_* / DJANGO_* values. DJANGO_SETTINGS_MODULE stays.
+_ORIGINAL_ENV = {name: os.environ.get(name) for name in APP_ENV if name != "DJANGO_SETTINGS_MODULE"}
 os.environ.update(APP_ENV)
+
+
+def _restore_environment() -> None:
+    for name, value in _ORIGINAL_ENV.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def pytest_configure(config):
     from django.apps import apps
+    from django.conf import settings
 
     if not apps.ready:
         apps_setup = __import__("django").setup  # (plain `import django` is sorted oddly: see django/ dir)
@@ -46,8 +59,11 @@ def pytest_configure(config):
         try:
             from pytest_django.plugin import blocking_manager_key
         except ImportError:  # a private name: without it, only the blocking is lost
-            return
-        config.stash[blocking_manager_key].block()
+            blocking_manager_key = None
+        if blocking_manager_key is not None:
+            config.stash[blocking_manager_key].block()
+    assert settings.DATABASES["default"]["NAME"] == APP_ENV["DB_NAME"]  # loaded from APP_ENV
+    _restore_environment()
 
 
 @pytest.fixture(scope="session")
