@@ -31,7 +31,7 @@ description:
     Container Insights setting updated). Omit O(name) to ensure only the cluster.
   - Validates its options before any AWS call.
 author:
-  - django_ecs.fargate contributors
+  - django_ecs.fargate contributors (@django-ecs)
 options:
   cluster:
     description: Cluster name.

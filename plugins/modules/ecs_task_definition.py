@@ -24,7 +24,7 @@ description:
   - Validates its options (Fargate cpu/memory pairs, ephemeral storage, role ARNs, container names, ports,
     masked C(********) values) before any AWS call.
 author:
-  - django_ecs.fargate contributors
+  - django_ecs.fargate contributors (@django-ecs)
 options:
   family:
     description: Task definition family.
@@ -117,7 +117,7 @@ EXAMPLES = r"""
         environment: [{name: DB_HOST, value: db.example.internal}]
         secrets:
           - name: DB_PASSWORD
-            valueFrom: arn:aws:secretsmanager:eu-west-1:123456789012:secret:djangoapp/app-AbCdEf:password::
+            valueFrom: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:djangoapp/app-AbCdEf:password::"
   register: web_taskdef
 """
 
