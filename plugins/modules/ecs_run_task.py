@@ -21,7 +21,7 @@ description:
   - In check mode it checks that the cluster, the task definition and the service of O(network_from_service)
     exist, and reports a change without running anything.
 author:
-  - django_ecs.fargate contributors
+  - django_ecs.fargate contributors (@django-ecs)
 options:
   cluster:
     description:
