@@ -10,7 +10,7 @@ PIDFILE="$RUN_DIR/moto-$PORT.pid"
 MOTO_BIN="${MOTO_SERVER:-$ROOT/.venv/bin/moto_server}"
 [[ -x "$MOTO_BIN" ]] || MOTO_BIN="$(command -v moto_server || true)"
 MOTO_PY="$(dirname "$MOTO_BIN")/python"
-up() { python3 -c "import urllib.request; urllib.request.urlopen('$URL/moto-api/data.json', timeout=2)"; }
+up() { python3 -c "import urllib.request; urllib.request.urlopen('$URL/moto-api/', timeout=5)"; }
 
 case "${1:-start}" in
   start)
