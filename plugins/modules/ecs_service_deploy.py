@@ -611,7 +611,7 @@ class Deployer:
             # wait=false (emulators, whose deployments never progress): report the raw PRIMARY deployment only.
             self.result.update(
                 rollout_state="not_awaited",
-                rollout_message=f"rollout not awaited (wait=false): {describe_primary(service)}",
+                rollout_message=describe_primary(service),
             )
         self.result["service"] = camel_dict_to_snake_dict(service, ignore_list=["tags"])
 

@@ -199,7 +199,7 @@ def test_create_sends_everything_once_on_aws(aws, capsys):
     assert not failed and result["changed"] and result["created"]
     assert "fixed_after_create" not in result
     assert result["rollout_state"] == "not_awaited" and not result["rollout_awaited"]
-    assert result["rollout_message"].startswith("rollout not awaited")
+    assert result["rollout_message"] == "service ACTIVE, running 0/1, PRIMARY deployment IN_PROGRESS"
 
 
 def test_create_fixes_what_the_emulator_dropped(aws, capsys):
