@@ -46,7 +46,7 @@ def cidr_subnet_of(value, parent):
 def cidrs_overlap(values):
     """True when any two CIDRs of the list overlap (invalid entries are ignored)."""
     nets = [n for n in (_net(v) for v in values or []) if n is not None]
-    return any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1:])
+    return any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1 :])
 
 
 def _tags_ok(actual, wanted):
@@ -61,7 +61,8 @@ def subnet_drift(subnets, desired):
     out = []
     for want in desired or []:
         match = [
-            s for s in subnets or []
+            s
+            for s in subnets or []
             if s.get("cidr_block") == want["cidr"]
             and s.get("availability_zone") == want["az"]
             and bool(s.get("map_public_ip_on_launch")) == bool(want["public"])
@@ -108,7 +109,9 @@ def route_table_drift(route_tables, desired):
                     continue
                 target = r.get("gateway_id") or r.get("nat_gateway_id")
                 routes.add((r.get("destination_cidr_block"), target))
-            want_routes = {(r["dest"], r.get("gateway_id") or r.get("nat_gateway_id")) for r in want.get("routes") or []}
+            want_routes = {
+                (r["dest"], r.get("gateway_id") or r.get("nat_gateway_id")) for r in want.get("routes") or []
+            }
             if assoc == set(want.get("subnet_ids") or []) and routes == want_routes:
                 ok = True
                 break

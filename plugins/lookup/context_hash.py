@@ -26,7 +26,7 @@ options:
     type: dict
     default: {}
   extra:
-    description: Anything else that should change the tag (e.g. the base image's id), as a string.
+    description: Anything else that should change the tag (e.g. the base image's id).
     type: str
     default: ""
   length:
@@ -82,7 +82,7 @@ def _pattern_regex(pattern):
             if j == -1:
                 out.append(re.escape(c))
             else:
-                cls = pattern[i + 1:j]
+                cls = pattern[i + 1 : j]
                 if cls.startswith("^") or cls.startswith("!"):
                     cls = "^" + cls[1:]
                 out.append("[" + cls + "]")
@@ -171,6 +171,8 @@ class LookupModule(LookupBase):
         if not 8 <= length <= 64:
             raise AnsibleLookupError(f"context_hash: length is {length}: allowed 8-64")
         return [
-            context_digest(os.path.expanduser(str(term)), self.get_option("build_args"), self.get_option("extra"))[:length]
+            context_digest(os.path.expanduser(str(term)), self.get_option("build_args"), self.get_option("extra"))[
+                :length
+            ]
             for term in terms
         ]

@@ -29,7 +29,9 @@ options:
     type: str
     version_added: 0.1.0
   kms_key_id:
-    description: KMS key to encrypt the secret with, set when the secret is created (default the account's C(aws/secretsmanager) key).
+    description:
+      - KMS key to encrypt the secret with, set when the secret is created.
+      - Default the account's C(aws/secretsmanager) key.
     type: str
     version_added: 0.1.0
   tags:
@@ -184,7 +186,8 @@ def read_secret(module, client, name):
             return None, None
         if code == "InvalidRequestException" and "deletion" in str(e).lower():
             module.fail_json_aws(
-                e, msg=f"Secret {name} is scheduled for deletion: restore it (aws secretsmanager restore-secret) or wait."
+                e,
+                msg=f"Secret {name} is scheduled for deletion: restore it (aws secretsmanager restore-secret) or wait.",
             )
         module.fail_json_aws(e, msg=f"Could not read secret {name}")
     except botocore.exceptions.BotoCoreError as e:
@@ -203,11 +206,18 @@ def ensure(module, client):
     name = p["name"]
     arn, current = read_secret(module, client, name)
     content, changed_keys = plan(current, p["values"], p["generate"])
-    result = dict(changed=bool(changed_keys), arn=arn or "", name=name, created=arn is None,
-                  keys=sorted(content), changed_keys=changed_keys)
+    result = dict(
+        changed=bool(changed_keys),
+        arn=arn or "",
+        name=name,
+        created=arn is None,
+        keys=sorted(content),
+        changed_keys=changed_keys,
+    )
     if module._diff:
-        result["diff"] = dict(before={"keys": sorted(current or {})}, after={"keys": sorted(content),
-                              "changed_keys": changed_keys})
+        result["diff"] = dict(
+            before={"keys": sorted(current or {})}, after={"keys": sorted(content), "changed_keys": changed_keys}
+        )
     if not changed_keys or module.check_mode:
         return result
     body = json.dumps(content)

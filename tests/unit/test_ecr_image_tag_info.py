@@ -1,0 +1,72 @@
+"""ecr_image_tag_info through main(), on a stubbed ECR client."""
+
+import base64
+import json
+
+import boto3
+import pytest
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from botocore.stub import Stubber
+
+from ansible_collections.django_ecs.fargate.plugins.modules import ecr_image_tag_info as mod
+
+Q = {"repositoryName": "app", "imageIds": [{"imageTag": "abc"}]}
+
+
+@pytest.fixture
+def ecr(monkeypatch):
+    client = boto3.client("ecr", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+    stub = Stubber(client)
+    monkeypatch.setattr(
+        AnsibleAWSModule,
+        "client",
+        lambda self, service, retry_decorator=None, **extra: RetryingBotoClientWrapper(client, retry_decorator),
+    )
+    with stub:
+        yield stub
+        stub.assert_no_pending_responses()
+
+
+def run(args, capsys):
+    with patch_module_args({"region": "us-east-1", "repository_name": "app", **args}), pytest.raises(SystemExit) as e:
+        mod.main()
+    return e.value.code != 0, json.loads(capsys.readouterr().out)
+
+
+def test_tag_exists(ecr, capsys):
+    ecr.add_response("describe_images", {"imageDetails": [{"imageDigest": "sha256:1", "imageTags": ["abc"]}]}, Q)
+    failed, result = run({"image_tag": "abc"}, capsys)
+    assert not failed and result["exists"] and result["image_digest"] == "sha256:1" and not result["changed"]
+
+
+@pytest.mark.parametrize("code", ["ImageNotFoundException", "RepositoryNotFoundException"])
+def test_tag_or_repository_missing(ecr, capsys, code):
+    ecr.add_client_error("describe_images", code, "nope", expected_params=Q)
+    failed, result = run({"image_tag": "abc"}, capsys)
+    assert not failed and result["exists"] is False
+
+
+def test_other_errors_fail(ecr, capsys):
+    ecr.add_client_error("describe_images", "AccessDeniedException", "no", expected_params=Q)
+    failed, result = run({"image_tag": "abc"}, capsys)
+    assert failed and "Could not query ECR repository app" in result["msg"]
+
+
+def test_login(ecr, capsys):
+    token = base64.b64encode(b"AWS:s3cr3t").decode()
+    ecr.add_response(
+        "get_authorization_token",
+        {
+            "authorizationData": [
+                {"authorizationToken": token, "proxyEndpoint": "https://123456789012.dkr.ecr.us-east-1.amazonaws.com"}
+            ]
+        },
+        {},
+    )
+    failed, result = run({"login": True}, capsys)
+    assert not failed
+    assert result["registry"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+    assert result["username"] == "AWS" and result["password"] == "s3cr3t"
+    assert "exists" not in result
