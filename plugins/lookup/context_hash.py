@@ -38,7 +38,8 @@ options:
 EXAMPLES = r"""
 - name: Compute the image tag
   ansible.builtin.set_fact:
-    image_tag: "{{ lookup('django_ecs.fargate.context_hash', 'django', build_args={'BASE_IMAGE': 'python:3.12-slim'}) }}"
+    image_tag: >-
+      {{ lookup('django_ecs.fargate.context_hash', 'django', build_args={'BASE_IMAGE': 'python:3.12-slim'}) }}
 """
 
 RETURN = r"""
