@@ -108,8 +108,8 @@ CASES = [
     # --- ecr_image ---
     case("image-tag-bad-characters", "ecr_image", {"ecr_image_tag": "v1 beta!"}, r"ecr_image_tag", r"v1 beta!"),
     case("image-tag-too-long", "ecr_image", {"ecr_image_tag": "t" * 129}, r"ecr_image_tag", r"128"),
-    case("repository-name-uppercase", "ecr_image", {"ecr_image_repository": "My_Repo"}, r"ecr_image_repository", r"My_Repo"),
-    case("repository-name-trailing-slash", "ecr_image", {"ecr_image_repository": "app/"}, r"ecr_image_repository", r"app/"),
+    case("repository-name-uppercase", "ecr_image", {"ecr_image_repository_name": "My_Repo"}, r"ecr_image_repository_name", r"My_Repo"),
+    case("repository-name-trailing-slash", "ecr_image", {"ecr_image_repository_name": "app/"}, r"ecr_image_repository_name", r"app/"),
     case("keep-images-zero", "ecr_image", {"ecr_image_keep_images": 0}, r"ecr_image_keep_images", r"\b0\b"),
     # --- alb ---
     case(
