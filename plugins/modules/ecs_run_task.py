@@ -414,6 +414,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry  # noqa: E402
+
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_task_logs import MAX_LOG_LINES, container_logs  # noqa: E402
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_task_wait import (  # noqa: E402
     UTC,

@@ -162,7 +162,12 @@ def stack(moto):
 
 
 def run_module(stack, tmp_path, check=False, **args):
-    """Run ecs_run_task through ansible-playbook from the checkout; returns (result, wall seconds, end time)."""
+    """Run ecs_run_task through ansible-playbook from the checkout; returns the registered result."""
+    return run_module_timed(stack, tmp_path, check, **args)[0]
+
+
+def run_module_timed(stack, tmp_path, check=False, **args):
+    """Like run_module; returns (result, wall seconds, end time)."""
     module_args = {
         "cluster": STACK,
         "task_definition": f"{STACK}-migrate",
@@ -185,7 +190,7 @@ def run_module(stack, tmp_path, check=False, **args):
     if check:
         command.append("--check")
     started = time.monotonic()
-    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
     ended = time.time()
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return json.loads(result_file.read_text()), time.monotonic() - started, ended
@@ -196,7 +201,7 @@ def list_tasks(stack):
 
 
 def test_runs_to_stopped_with_exit_0(stack, tmp_path):
-    result, _, _ = run_module(stack, tmp_path, subnets=[stack["subnet"]], security_groups=[stack["sg"]])
+    result = run_module(stack, tmp_path, subnets=[stack["subnet"]], security_groups=[stack["sg"]])
     assert not result.get("failed"), result["msg"]
     assert result["changed"] is True
     assert result["outcome"] == "success"
@@ -214,7 +219,7 @@ def test_runs_to_stopped_with_exit_0(stack, tmp_path):
 
 
 def test_network_from_service(stack, tmp_path):
-    result, _, _ = run_module(stack, tmp_path, network_from_service=f"{STACK}-web", started_by="django-ecs-migrate")
+    result = run_module(stack, tmp_path, network_from_service=f"{STACK}-web", started_by="django-ecs-migrate")
     assert not result.get("failed"), result["msg"]
     assert result["network_configuration"] == stack["network"]
     task = stack["ecs"].describe_tasks(cluster=STACK, tasks=[result["task_arn"]])["tasks"][0]
@@ -223,7 +228,7 @@ def test_network_from_service(stack, tmp_path):
 
 
 def test_check_mode_runs_nothing(stack, tmp_path):
-    result, _, _ = run_module(stack, tmp_path, check=True, network_from_service=f"{STACK}-web")
+    result = run_module(stack, tmp_path, check=True, network_from_service=f"{STACK}-web")
     assert not result.get("failed"), result["msg"]
     assert result["changed"] is True
     assert result["outcome"] == "check_mode"
@@ -231,7 +236,7 @@ def test_check_mode_runs_nothing(stack, tmp_path):
 
 
 def test_check_mode_reports_a_missing_service(stack, tmp_path):
-    result, _, _ = run_module(stack, tmp_path, check=True, network_from_service="nope")
+    result = run_module(stack, tmp_path, check=True, network_from_service="nope")
     assert result["failed"]
     assert "service nope not found" in result["msg"]
 
@@ -240,17 +245,15 @@ def test_concurrency_guard(stack, tmp_path):
     # Keep tasks RUNNING however often they are described.
     set_transition(stack["url"], {"progression": "manual", "times": 1000})
     args = {"network_from_service": f"{STACK}-web", "started_by": "django-ecs-migrate"}
-    first, _, _ = run_module(stack, tmp_path, wait=False, **args)
+    first = run_module(stack, tmp_path, wait=False, **args)
     assert first["outcome"] == "started"
-    second, _, _ = run_module(stack, tmp_path, **args)
+    second = run_module(stack, tmp_path, **args)
     assert second["failed"]
     assert second["outcome"] == "concurrent_task_running"
     assert second["concurrent_tasks"] == [first["task_arn"]]
     assert len(list_tasks(stack)) == 1
     # Another started_by is not a concurrent migration.
-    third, _, _ = run_module(
-        stack, tmp_path, wait=False, started_by="someone-else", network_from_service=f"{STACK}-web"
-    )
+    third = run_module(stack, tmp_path, wait=False, started_by="someone-else", network_from_service=f"{STACK}-web")
     assert third["outcome"] == "started"
     # Waiting for it: once the module has found it (ListTasks), the other task is stopped from here.
     since = time.time()
@@ -262,7 +265,7 @@ def test_concurrency_guard(stack, tmp_path):
 
     stopper = threading.Thread(target=stop_first_when_found, daemon=True)
     stopper.start()
-    fourth, _, _ = run_module(stack, tmp_path, concurrency="wait", wait=False, **args)
+    fourth = run_module(stack, tmp_path, concurrency="wait", wait=False, **args)
     stopper.join(10)
     assert fourth["outcome"] == "started", fourth.get("msg")
     assert fourth["concurrent_tasks"] == [first["task_arn"]]
@@ -292,7 +295,7 @@ def test_returns_soon_after_the_task_stops(stack, tmp_path):
     writer.start()
     since = time.time()
     try:
-        result, wall, ended = run_module(
+        result, wall, ended = run_module_timed(
             stack, tmp_path, network_from_service=f"{STACK}-web", timeout=int(seconds * 10 + 60), log_lines=100
         )
     finally:
@@ -344,7 +347,7 @@ def _play(stack, *extra, check=False):
     if check:
         command.append("--check")
     env = {**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, env=env, check=False)
 
 
 def desired_count(stack):

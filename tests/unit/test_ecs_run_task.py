@@ -498,7 +498,7 @@ def test_concurrent_task_wait(aws, capsys):
 def test_concurrent_task_wait_times_out(aws, capsys):
     other = ecs_task("RUNNING", arn=OTHER_ARN)
     prelude(aws, running=(other,))
-    for _ in range(2):
+    for _poll in range(2):
         aws.add("describe_tasks", {"tasks": [other]}, {"cluster": CLUSTER, "tasks": [OTHER_ARN]})
     failed, result = run({**BASE, "concurrency": "wait", "timeout": 2}, capsys)
     assert failed

@@ -54,8 +54,8 @@ def test_poll_delays_custom():
 
 def test_schedule_switches_to_fast_polling_once_the_task_is_stopping():
     schedule = w.PollSchedule()
-    running = [schedule.next_delay(task("RUNNING")) for _ in range(6)]
-    stopping = [schedule.next_delay(task("DEACTIVATING", "STOPPED")) for _ in range(5)]
+    running = [schedule.next_delay(task("RUNNING")) for _step in range(6)]
+    stopping = [schedule.next_delay(task("DEACTIVATING", "STOPPED")) for _step in range(5)]
     assert running == [1.0, 1.5, 2.25, 3.375, 5.0, 5.0]
     assert stopping == [1.0, 1.25, 1.5625, 1.953125, 2.0]
     assert max(stopping) <= w.STOPPING_MAX_DELAY
@@ -63,7 +63,7 @@ def test_schedule_switches_to_fast_polling_once_the_task_is_stopping():
 
 def test_schedule_desired_stopped_counts_as_stopping():
     schedule = w.PollSchedule()
-    for _ in range(6):
+    for _step in range(6):
         schedule.next_delay(task("RUNNING"))
     assert schedule.next_delay(task("RUNNING", desired="STOPPED")) == 1.0
 
