@@ -59,98 +59,285 @@ CASES = [
     case("stack-name-too-long", "network", {"fargate_stack_name": "a" * 25}, r"fargate_stack_name", r"a{25}", r"1-20"),
     case("stack-name-trailing-hyphen", "network", {"fargate_stack_name": "app-"}, r"fargate_stack_name", r"app-"),
     case(
-        "production-without-region", "network", {"fargate_environment": "production", "fargate_aws_region": ""},
-        r"fargate_aws_region", r"region",
-    ),  # fmt: skip
+        "production-without-region",
+        "network",
+        {"fargate_environment": "production", "fargate_aws_region": ""},
+        r"fargate_aws_region",
+        r"region",
+    ),
     case("environment-unknown", "network", {"fargate_environment": "staging"}, r"fargate_environment", r"staging"),
     # --- network ---
-    case("vpc-cidr-not-a-cidr", "network", {"network_vpc_cidr": "10.0.0.300/16"}, r"network_vpc_cidr", r"10\.0\.0\.300/16"),
+    case(
+        "vpc-cidr-not-a-cidr",
+        "network",
+        {"network_vpc_cidr": "10.0.0.300/16"},
+        r"network_vpc_cidr",
+        r"10\.0\.0\.300/16",
+    ),
     case("vpc-cidr-host-bits", "network", {"network_vpc_cidr": "10.0.0.1/16"}, r"network_vpc_cidr", r"10\.0\.0\.1/16"),
     case("vpc-cidr-too-large", "network", {"network_vpc_cidr": "10.0.0.0/8"}, r"network_vpc_cidr", r"/16"),
     case(
-        "subnet-outside-vpc", "network", {"network_public_subnet_cidrs": ["10.1.0.0/24", "10.0.1.0/24"]},
-        r"network_public_subnet_cidrs", r"10\.1\.0\.0/24",
-    ),  # fmt: skip
+        "subnet-outside-vpc",
+        "network",
+        {"network_public_subnet_cidrs": ["10.1.0.0/24", "10.0.1.0/24"]},
+        r"network_public_subnet_cidrs",
+        r"10\.1\.0\.0/24",
+    ),
     case(
-        "subnets-overlap", "network", {"network_private_subnet_cidrs": ["10.0.0.0/24", "10.0.11.0/24"]},
-        r"network_private_subnet_cidrs", r"overlap",
-    ),  # fmt: skip
-    case("one-availability-zone", "network", {"network_availability_zones": ["us-east-1a"]}, r"network_availability_zones"),
-    case("admin-cidr-not-a-cidr", "network", {"network_db_admin_cidr": "1.2.3.4"}, r"network_db_admin_cidr", r"1\.2\.3\.4"),
+        "subnets-overlap",
+        "network",
+        {"network_private_subnet_cidrs": ["10.0.0.0/24", "10.0.11.0/24"]},
+        r"network_private_subnet_cidrs",
+        r"overlap",
+    ),
+    case(
+        "one-availability-zone",
+        "network",
+        {"network_availability_zones": ["us-east-1a"]},
+        r"network_availability_zones",
+    ),
+    case(
+        "admin-cidr-not-a-cidr",
+        "network",
+        {"network_db_admin_cidr": "1.2.3.4"},
+        r"network_db_admin_cidr",
+        r"1\.2\.3\.4",
+    ),
     case("app-port-out-of-range", "network", {"network_app_port": 70000}, r"network_app_port", r"70000", r"1-65535"),
     case("db-port-wrong-type", "network", {"network_db_port": "five"}, r"network_db_port", r"int"),
     case(
-        "vpc-id-malformed", "network",
-        {"network_vpc_id": "vpc-xyz", "network_public_subnet_ids": ["subnet-0a1b2c3d", "subnet-1a1b2c3d"],
-         "network_private_subnet_ids": ["subnet-2a1b2c3d", "subnet-3a1b2c3d"]},
-        r"network_vpc_id", r"vpc-xyz",
-    ),  # fmt: skip
+        "vpc-id-malformed",
+        "network",
+        {
+            "network_vpc_id": "vpc-xyz",
+            "network_public_subnet_ids": ["subnet-0a1b2c3d", "subnet-1a1b2c3d"],
+            "network_private_subnet_ids": ["subnet-2a1b2c3d", "subnet-3a1b2c3d"],
+        },
+        r"network_vpc_id",
+        r"vpc-xyz",
+    ),
     case(
-        "subnet-ids-without-vpc-id", "network", {"network_public_subnet_ids": ["subnet-0a1b2c3d", "subnet-1a1b2c3d"]},
-        r"network_vpc_id", r"network_public_subnet_ids",
-    ),  # fmt: skip
+        "subnet-ids-without-vpc-id",
+        "network",
+        {"network_public_subnet_ids": ["subnet-0a1b2c3d", "subnet-1a1b2c3d"]},
+        r"network_vpc_id",
+        r"network_public_subnet_ids",
+    ),
     # --- rds_secret ---
-    case("db-identifier-starts-with-digit", "rds_secret", {"rds_secret_db_instance_id": "1db"}, r"rds_secret_db_instance_id", r"1db"),
-    case("db-identifier-double-hyphen", "rds_secret", {"rds_secret_db_instance_id": "my--db"}, r"rds_secret_db_instance_id", r"my--db"),
     case(
-        "allocated-above-max-storage", "rds_secret",
+        "db-identifier-starts-with-digit",
+        "rds_secret",
+        {"rds_secret_db_instance_id": "1db"},
+        r"rds_secret_db_instance_id",
+        r"1db",
+    ),
+    case(
+        "db-identifier-double-hyphen",
+        "rds_secret",
+        {"rds_secret_db_instance_id": "my--db"},
+        r"rds_secret_db_instance_id",
+        r"my--db",
+    ),
+    case(
+        "allocated-above-max-storage",
+        "rds_secret",
         {"rds_secret_allocated_storage": 100, "rds_secret_max_allocated_storage": 50},
-        r"rds_secret_max_allocated_storage", r"50", r"100",
-    ),  # fmt: skip
-    case("allocated-storage-too-small", "rds_secret", {"rds_secret_allocated_storage": 10}, r"rds_secret_allocated_storage", r"10", r"20"),
-    case("backup-retention-too-long", "rds_secret", {"rds_secret_backup_retention_period": 36}, r"rds_secret_backup_retention_period", r"36", r"35"),
-    case("backup-retention-negative", "rds_secret", {"rds_secret_backup_retention_period": -1}, r"rds_secret_backup_retention_period", r"-1"),
-    case("db-username-reserved", "rds_secret", {"rds_secret_db_username": "rdsadmin"}, r"rds_secret_db_username", r"rdsadmin"),
-    case("db-instance-class", "rds_secret", {"rds_secret_instance_class": "t4g.micro"}, r"rds_secret_instance_class", r"t4g\.micro"),
-    case("password-too-short", "rds_secret", {"rds_secret_password_length": 4}, r"rds_secret_password_length", r"\b4\b", r"8"),
-    case("storage-type-choice", "rds_secret", {"rds_secret_storage_type": "magnetic"}, r"rds_secret_storage_type", r"magnetic"),
+        r"rds_secret_max_allocated_storage",
+        r"50",
+        r"100",
+    ),
+    case(
+        "allocated-storage-too-small",
+        "rds_secret",
+        {"rds_secret_allocated_storage": 10},
+        r"rds_secret_allocated_storage",
+        r"10",
+        r"20",
+    ),
+    case(
+        "backup-retention-too-long",
+        "rds_secret",
+        {"rds_secret_backup_retention_period": 36},
+        r"rds_secret_backup_retention_period",
+        r"36",
+        r"35",
+    ),
+    case(
+        "backup-retention-negative",
+        "rds_secret",
+        {"rds_secret_backup_retention_period": -1},
+        r"rds_secret_backup_retention_period",
+        r"-1",
+    ),
+    case(
+        "db-username-reserved",
+        "rds_secret",
+        {"rds_secret_db_username": "rdsadmin"},
+        r"rds_secret_db_username",
+        r"rdsadmin",
+    ),
+    case(
+        "db-instance-class",
+        "rds_secret",
+        {"rds_secret_instance_class": "t4g.micro"},
+        r"rds_secret_instance_class",
+        r"t4g\.micro",
+    ),
+    case(
+        "password-too-short",
+        "rds_secret",
+        {"rds_secret_password_length": 4},
+        r"rds_secret_password_length",
+        r"\b4\b",
+        r"8",
+    ),
+    case(
+        "storage-type-choice",
+        "rds_secret",
+        {"rds_secret_storage_type": "magnetic"},
+        r"rds_secret_storage_type",
+        r"magnetic",
+    ),
     case("multi-az-not-bool", "rds_secret", {"rds_secret_multi_az": "perhaps"}, r"rds_secret_multi_az", r"bool"),
     # --- ecr_image ---
     case("image-tag-bad-characters", "ecr_image", {"ecr_image_tag": "v1 beta!"}, r"ecr_image_tag", r"v1 beta!"),
     case("image-tag-too-long", "ecr_image", {"ecr_image_tag": "t" * 129}, r"ecr_image_tag", r"128"),
-    case("repository-name-uppercase", "ecr_image", {"ecr_image_repository_name": "My_Repo"}, r"ecr_image_repository_name", r"My_Repo"),
-    case("repository-name-trailing-slash", "ecr_image", {"ecr_image_repository_name": "app/"}, r"ecr_image_repository_name", r"app/"),
+    case(
+        "repository-name-uppercase",
+        "ecr_image",
+        {"ecr_image_repository_name": "My_Repo"},
+        r"ecr_image_repository_name",
+        r"My_Repo",
+    ),
+    case(
+        "repository-name-trailing-slash",
+        "ecr_image",
+        {"ecr_image_repository_name": "app/"},
+        r"ecr_image_repository_name",
+        r"app/",
+    ),
     case("keep-images-zero", "ecr_image", {"ecr_image_keep_images": 0}, r"ecr_image_keep_images", r"\b0\b"),
     # --- alb ---
     case(
-        "certificate-not-acm", "alb", {"alb_certificate_arn": "arn:aws:iam::123456789012:server-certificate/web"},
-        r"alb_certificate_arn", r"server-certificate/web", r"acm",
-    ),  # fmt: skip
-    case("health-path-no-slash", "alb", {"alb_health_check_path": "health/"}, r"alb_health_check_path", r"health/", r'"/"|/'),
+        "certificate-not-acm",
+        "alb",
+        {"alb_certificate_arn": "arn:aws:iam::123456789012:server-certificate/web"},
+        r"alb_certificate_arn",
+        r"server-certificate/web",
+        r"acm",
+    ),
+    case(
+        "health-path-no-slash",
+        "alb",
+        {"alb_health_check_path": "health/"},
+        r"alb_health_check_path",
+        r"health/",
+        r'"/"|/',
+    ),
     case("alb-name-too-long", "alb", {"alb_name": LONG}, r"alb_name", LONG, r"32"),
     case("target-group-name-too-long", "alb", {"alb_target_group_name": LONG}, r"alb_target_group_name", LONG, r"32"),
     case("alb-name-bad-characters", "alb", {"alb_name": "web_alb"}, r"alb_name", r"web_alb"),
     case(
-        "health-timeout-not-below-interval", "alb", {"alb_health_check_interval": 10, "alb_health_check_timeout": 10},
-        r"alb_health_check_timeout", r"10",
-    ),  # fmt: skip
+        "health-timeout-not-below-interval",
+        "alb",
+        {"alb_health_check_interval": 10, "alb_health_check_timeout": 10},
+        r"alb_health_check_timeout",
+        r"10",
+    ),
     case("health-matcher", "alb", {"alb_health_check_matcher": "20x"}, r"alb_health_check_matcher", r"20x"),
     case("target-port-zero", "alb", {"alb_target_port": 0}, r"alb_target_port", r"\b0\b", r"1-65535"),
     # --- ecs_taskdefs ---
     case(
-        "fargate-cpu-memory-pair", "ecs_taskdefs", {"ecs_taskdefs_cpu": 256, "ecs_taskdefs_memory": 4096},
-        r"ecs_taskdefs_cpu", r"ecs_taskdefs_memory", r"4096", r"512",
-    ),  # fmt: skip
-    case("fargate-cpu-not-a-size", "ecs_taskdefs", {"ecs_taskdefs_migrate_cpu": 300}, r"ecs_taskdefs_migrate_cpu", r"300"),
-    case("ephemeral-storage-too-small", "ecs_taskdefs", {"ecs_taskdefs_ephemeral_storage": 20}, r"ecs_taskdefs_ephemeral_storage", r"20", r"21-200"),
-    case("ephemeral-storage-too-large", "ecs_taskdefs", {"ecs_taskdefs_ephemeral_storage": 201}, r"ecs_taskdefs_ephemeral_storage", r"201", r"21-200"),
-    case("log-retention-not-allowed", "ecs_taskdefs", {"ecs_taskdefs_log_retention_days": 45}, r"ecs_taskdefs_log_retention_days", r"45"),
-    case("environment-name-invalid", "ecs_taskdefs", {"ecs_taskdefs_environment": {"1BAD": "x"}}, r"ecs_taskdefs_environment", r"1BAD"),
-    case("cpu-architecture-choice", "ecs_taskdefs", {"ecs_taskdefs_cpu_architecture": "ARM"}, r"ecs_taskdefs_cpu_architecture", r"ARM"),
+        "fargate-cpu-memory-pair",
+        "ecs_taskdefs",
+        {"ecs_taskdefs_cpu": 256, "ecs_taskdefs_memory": 4096},
+        r"ecs_taskdefs_cpu",
+        r"ecs_taskdefs_memory",
+        r"4096",
+        r"512",
+    ),
+    case(
+        "fargate-cpu-not-a-size", "ecs_taskdefs", {"ecs_taskdefs_migrate_cpu": 300}, r"ecs_taskdefs_migrate_cpu", r"300"
+    ),
+    case(
+        "ephemeral-storage-too-small",
+        "ecs_taskdefs",
+        {"ecs_taskdefs_ephemeral_storage": 20},
+        r"ecs_taskdefs_ephemeral_storage",
+        r"20",
+        r"21-200",
+    ),
+    case(
+        "ephemeral-storage-too-large",
+        "ecs_taskdefs",
+        {"ecs_taskdefs_ephemeral_storage": 201},
+        r"ecs_taskdefs_ephemeral_storage",
+        r"201",
+        r"21-200",
+    ),
+    case(
+        "log-retention-not-allowed",
+        "ecs_taskdefs",
+        {"ecs_taskdefs_log_retention_days": 45},
+        r"ecs_taskdefs_log_retention_days",
+        r"45",
+    ),
+    case(
+        "environment-name-invalid",
+        "ecs_taskdefs",
+        {"ecs_taskdefs_environment": {"1BAD": "x"}},
+        r"ecs_taskdefs_environment",
+        r"1BAD",
+    ),
+    case(
+        "cpu-architecture-choice",
+        "ecs_taskdefs",
+        {"ecs_taskdefs_cpu_architecture": "ARM"},
+        r"ecs_taskdefs_cpu_architecture",
+        r"ARM",
+    ),
     # --- ecs_service ---
-    case("desired-count-negative", "ecs_service", {"ecs_service_desired_count": -1}, r"ecs_service_desired_count", r"-1"),
-    case("desired-count-wrong-type", "ecs_service", {"ecs_service_desired_count": "two"}, r"ecs_service_desired_count", r"int"),
-    case("maximum-percent-too-high", "ecs_service", {"ecs_service_maximum_percent": 250}, r"ecs_service_maximum_percent", r"250"),
+    case(
+        "desired-count-negative", "ecs_service", {"ecs_service_desired_count": -1}, r"ecs_service_desired_count", r"-1"
+    ),
+    case(
+        "desired-count-wrong-type",
+        "ecs_service",
+        {"ecs_service_desired_count": "two"},
+        r"ecs_service_desired_count",
+        r"int",
+    ),
+    case(
+        "maximum-percent-too-high",
+        "ecs_service",
+        {"ecs_service_maximum_percent": 250},
+        r"ecs_service_maximum_percent",
+        r"250",
+    ),
     case("service-subnets-choice", "ecs_service", {"ecs_service_subnets": "dmz"}, r"ecs_service_subnets", r"dmz"),
-    case("service-name-bad-characters", "ecs_service", {"ecs_service_name": "web app"}, r"ecs_service_name", r"web app"),
+    case(
+        "service-name-bad-characters", "ecs_service", {"ecs_service_name": "web app"}, r"ecs_service_name", r"web app"
+    ),
 ]
 
 # A bad value of each role in a full run: it must stop the run before the network role creates anything.
 FULL_RUN_CASES = [
-    case("full-run:rds_secret", "", {"rds_secret_backup_retention_period": 36}, r"rds_secret_backup_retention_period", r"36"),
+    case(
+        "full-run:rds_secret",
+        "",
+        {"rds_secret_backup_retention_period": 36},
+        r"rds_secret_backup_retention_period",
+        r"36",
+    ),
     case("full-run:ecr_image", "", {"ecr_image_tag": "v1 beta!"}, r"ecr_image_tag", r"v1 beta!"),
     case("full-run:alb", "", {"alb_health_check_path": "health/"}, r"alb_health_check_path", r"health/"),
-    case("full-run:ecs_taskdefs", "", {"ecs_taskdefs_cpu": 256, "ecs_taskdefs_memory": 4096}, r"ecs_taskdefs_memory", r"4096"),
+    case(
+        "full-run:ecs_taskdefs",
+        "",
+        {"ecs_taskdefs_cpu": 256, "ecs_taskdefs_memory": 4096},
+        r"ecs_taskdefs_memory",
+        r"4096",
+    ),
     case("full-run:ecs_service", "", {"ecs_service_desired_count": -1}, r"ecs_service_desired_count", r"-1"),
 ]
 
@@ -179,7 +366,11 @@ MODULE_CASES = [
         {**_BASE, "network_from_service": "web"},
         [r"network_from_service", r"subnets", r"mutually exclusive"],
     ),
-    ("no-network-on-fargate", {k: v for k, v in _BASE.items() if k != "subnets"}, [r"subnets", r"network_from_service"]),
+    (
+        "no-network-on-fargate",
+        {k: v for k, v in _BASE.items() if k != "subnets"},
+        [r"subnets", r"network_from_service"],
+    ),
     ("started-by-bad-characters", {**_BASE, "started_by": "me & you"}, [r"started_by", r"me & you"]),
     ("launch-type-choice", {**_BASE, "launch_type": "LAMBDA"}, [r"launch_type", r"LAMBDA", r"FARGATE"]),
     ("timeout-wrong-type", {**_BASE, "timeout": "soon"}, [r"timeout", r"int"]),
@@ -269,7 +460,9 @@ def _run_module_cases(moto: Moto, workdir: Path) -> tuple[Run, dict]:
         [str(BIN / "ansible-playbook"), str(playbook)],
         cwd=ROOT, env=ansible_env(moto), capture_output=True, text=True, check=False, timeout=600,
     )  # fmt: skip
-    run = Run([str(playbook)], proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started, moto.calls_since(mark))
+    run = Run(
+        [str(playbook)], proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started, moto.calls_since(mark)
+    )
     results = {}
     for id_, _, _ in MODULE_CASES:
         path = workdir / f"{id_}.json"

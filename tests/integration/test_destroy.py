@@ -37,10 +37,14 @@ def snapshot(deployed: Deployed) -> dict:
     alb = elb.describe_load_balancers(Names=[f"{STACK}-alb"])["LoadBalancers"][0]
     return {
         "vpc_ids": vpc_ids,
-        "subnet_ids": [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": vpc_ids}])["Subnets"]],
+        "subnet_ids": [
+            s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": vpc_ids}])["Subnets"]
+        ],
         "igw_ids": [
             g["InternetGatewayId"]
-            for g in ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": vpc_ids}])["InternetGateways"]
+            for g in ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": vpc_ids}])[
+                "InternetGateways"
+            ]
         ],
         "sg_ids": [
             g["GroupId"]
@@ -49,7 +53,9 @@ def snapshot(deployed: Deployed) -> dict:
             )["SecurityGroups"]
         ],
         "alb_arn": alb["LoadBalancerArn"],
-        "listener_arns": [x["ListenerArn"] for x in elb.describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"]],
+        "listener_arns": [
+            x["ListenerArn"] for x in elb.describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"]
+        ],
     }
 
 
@@ -139,7 +145,9 @@ def _secret_scheduled_for_deletion(m, b):
 
 
 def _security_groups_gone(m, b):
-    left = m.client("ec2").describe_security_groups(Filters=[{"Name": "group-id", "Values": b["sg_ids"]}])["SecurityGroups"]
+    left = m.client("ec2").describe_security_groups(Filters=[{"Name": "group-id", "Values": b["sg_ids"]}])[
+        "SecurityGroups"
+    ]
     assert not left, [g["GroupName"] for g in left]
 
 
@@ -228,8 +236,14 @@ def test_destroy_images_and_secret_at_once(destroyed):
         "-e", "fargate_destroy_images=true", "-e", "fargate_destroy_force_secret=true",
     )  # fmt: skip
     assert run.rc == 0, run.describe()
-    assert _error_code(lambda: m.client("ecr").describe_repositories(repositoryNames=[STACK])) == "RepositoryNotFoundException"
-    assert _error_code(lambda: m.client("secretsmanager").describe_secret(SecretId=f"{STACK}/app")) == "ResourceNotFoundException"
+    assert (
+        _error_code(lambda: m.client("ecr").describe_repositories(repositoryNames=[STACK]))
+        == "RepositoryNotFoundException"
+    )
+    assert (
+        _error_code(lambda: m.client("secretsmanager").describe_secret(SecretId=f"{STACK}/app"))
+        == "ResourceNotFoundException"
+    )
 
 
 def test_site_rebuilds_after_destroy(destroyed):
@@ -237,7 +251,9 @@ def test_site_rebuilds_after_destroy(destroyed):
     run = deployed.site()
     assert run.rc == 0, run.describe()
     m = deployed.moto
-    assert m.client("ecs").describe_services(cluster=STACK, services=[f"{STACK}-web"])["services"][0]["status"] == "ACTIVE"
+    assert (
+        m.client("ecs").describe_services(cluster=STACK, services=[f"{STACK}-web"])["services"][0]["status"] == "ACTIVE"
+    )
     assert m.client("rds").describe_db_instances(DBInstanceIdentifier=f"{STACK}-db")["DBInstances"]
     deployed.remember_secrets()
     deployed.rebuild = run

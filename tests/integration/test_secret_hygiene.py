@@ -104,7 +104,9 @@ def test_files_hold_no_secret(hygiene_runs):
 
 def _task_definitions(moto) -> list[dict]:
     ecs = moto.client("ecs")
-    return [ecs.describe_task_definition(taskDefinition=f"{STACK}-{name}")["taskDefinition"] for name in ("web", "migrate")]
+    return [
+        ecs.describe_task_definition(taskDefinition=f"{STACK}-{name}")["taskDefinition"] for name in ("web", "migrate")
+    ]
 
 
 def test_task_definitions_keep_secrets_out_of_the_environment(hygiene_runs):
@@ -122,7 +124,9 @@ def test_task_definitions_keep_secrets_out_of_the_environment(hygiene_runs):
             assert {"DB_PASSWORD", "DJANGO_SECRET_KEY"} <= set(secrets), f"{where}: secrets {sorted(secrets)}"
             for name, value_from in secrets.items():
                 assert MASK not in value_from, f"{where}: {name} valueFrom is masked: {value_from}"
-                assert value_from.startswith(secret_arn + ":"), f"{where}: {name} valueFrom {value_from} is not of {secret_arn}"
+                assert value_from.startswith(secret_arn + ":"), (
+                    f"{where}: {name} valueFrom {value_from} is not of {secret_arn}"
+                )
 
 
 def test_no_masked_arn_in_task_definitions_or_policies(hygiene_runs):
