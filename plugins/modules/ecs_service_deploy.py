@@ -206,6 +206,11 @@ cluster:
   description: Cluster name.
   returned: always
   type: str
+cluster_tags:
+  description: The cluster's tags (C(ACTIVE) clusters only), e.g. the revision the last successful migration ran.
+  returned: when the cluster exists
+  type: dict
+  sample: {"fargate:stack": "djangoapp", "fargate:migrated": "djangoapp-migrate:3"}
 cluster_status:
   description: Cluster status (C(ACTIVE)), or C(MISSING) in check mode before creation.
   returned: when O(create_cluster=true)
@@ -482,6 +487,7 @@ class Deployer:
                 self.result["cluster_status"] = cluster.get("status", "ACTIVE")
             return
         self.result["cluster_status"] = cluster.get("status")
+        self.result["cluster_tags"] = tags_to_dict(cluster.get("tags"))
         current = {s["name"]: s.get("value") for s in cluster.get("settings") or []}
         if p["container_insights"] and current.get("containerInsights", "disabled") != p["container_insights"]:
             self.result["changed"] = True
