@@ -3,6 +3,7 @@
 import json
 
 import pytest
+
 from conftest import STACK
 
 
@@ -14,7 +15,9 @@ def db(aws):
 @pytest.fixture(scope="module")
 def groups(aws):
     ec2 = aws("ec2")
-    found = ec2.describe_security_groups(Filters=[{"Name": "tag:Name", "Values": [f"{STACK}-alb", f"{STACK}-app", f"{STACK}-db"]}])
+    found = ec2.describe_security_groups(
+        Filters=[{"Name": "tag:Name", "Values": [f"{STACK}-alb", f"{STACK}-app", f"{STACK}-db"]}]
+    )
     by_name = {next(t["Value"] for t in g["Tags"] if t["Key"] == "Name"): g for g in found["SecurityGroups"]}
     assert set(by_name) == {f"{STACK}-alb", f"{STACK}-app", f"{STACK}-db"}
     return {name.rsplit("-", 1)[-1]: group for name, group in by_name.items()}
@@ -28,7 +31,10 @@ def secret_arn(aws):
 @pytest.fixture(scope="module")
 def taskdefs(aws):
     ecs = aws("ecs")
-    return {kind: ecs.describe_task_definition(taskDefinition=f"{STACK}-{kind}")["taskDefinition"] for kind in ("web", "migrate")}
+    return {
+        kind: ecs.describe_task_definition(taskDefinition=f"{STACK}-{kind}")["taskDefinition"]
+        for kind in ("web", "migrate")
+    }
 
 
 @pytest.fixture(scope="module")

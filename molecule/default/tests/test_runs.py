@@ -4,9 +4,8 @@ check mode, and change tests. Module order matters: the change tests go last."""
 import json
 
 import pytest
-from conftest import STACK, read_requests
 
-WRITES_THAT_NEED_THE_DB = ("RegisterTaskDefinition", "PutSecretValue", "UpdateSecret")
+from conftest import STACK, read_requests
 
 
 def first(calls, action):
@@ -21,7 +20,9 @@ def test_first_deploy_starts_slow_resources_early_and_waits_only_where_needed():
     assert create_db < first(calls, "CreateRepository")
     assert first(calls, "CreateLoadBalancer") < first(calls, "RegisterTaskDefinition")
     # Between starting the DB and recording its endpoint, the image and the ALB were done.
-    record_endpoint = min(first(calls, a) for a in ("PutSecretValue", "UpdateSecret") if any(c["action"] == a for c in calls))
+    record_endpoint = min(
+        first(calls, a) for a in ("PutSecretValue", "UpdateSecret") if any(c["action"] == a for c in calls)
+    )
     assert create_db < first(calls, "CreateRepository") < first(calls, "CreateLoadBalancer") < record_endpoint
     assert record_endpoint < first(calls, "RegisterTaskDefinition")
     # The migration ran (RunTask) after the task definitions and before the service was created.
@@ -63,7 +64,10 @@ def test_each_tag_runs_alone_on_the_existing_stack(site, tag):
 
 def revisions(aws):
     ecs = aws("ecs")
-    return {kind: ecs.describe_task_definition(taskDefinition=f"{STACK}-{kind}")["taskDefinition"]["revision"] for kind in ("web", "migrate")}
+    return {
+        kind: ecs.describe_task_definition(taskDefinition=f"{STACK}-{kind}")["taskDefinition"]["revision"]
+        for kind in ("web", "migrate")
+    }
 
 
 def service_taskdef(aws):
@@ -85,11 +89,42 @@ def test_changed_environment_value_gives_one_new_revision_of_each_and_a_service_
 
 
 def test_changed_cpu_gives_a_new_web_revision_only(aws, site):
-    extra = json.dumps({"ecs_taskdefs_environment": {"FEATURE_FLAG": "on"}, "ecs_taskdefs_web_cpu": 512, "ecs_taskdefs_web_memory": 1024})
+    extra = json.dumps(
+        {
+            "ecs_taskdefs_environment": {"FEATURE_FLAG": "on"},
+            "ecs_taskdefs_cpu": 512,
+            "ecs_taskdefs_memory": 1024,
+            "ecs_taskdefs_migrate_cpu": 256,  # the migration keeps its size: only the web definition changes
+            "ecs_taskdefs_migrate_memory": 512,
+        }
+    )
     before = revisions(aws)
     run = site("-e", extra)
     assert run.rc == 0, run.output[-4000:]
     after = revisions(aws)
     assert after == {"web": before["web"] + 1, "migrate": before["migrate"]}
     assert service_taskdef(aws).endswith(f"{STACK}-web:{after['web']}")
+    assert run.writes.count("RegisterTaskDefinition") == 1 and "UpdateService" in run.writes
     assert "RunTask" not in run.writes  # migration definition unchanged: no migration
+
+
+def test_changed_image_tag_gives_one_new_revision_of_each_and_a_service_update(aws, site):
+    extra = {
+        "ecs_taskdefs_environment": {"FEATURE_FLAG": "on"},
+        "ecs_taskdefs_cpu": 512,
+        "ecs_taskdefs_memory": 1024,
+        "ecs_taskdefs_migrate_cpu": 256,
+        "ecs_taskdefs_migrate_memory": 512,
+        "ecr_image_tag": "release-2",
+    }
+    before = revisions(aws)
+    run = site("-e", json.dumps(extra))
+    assert run.rc == 0, run.output[-4000:]
+    after = revisions(aws)
+    assert after == {"web": before["web"] + 1, "migrate": before["migrate"] + 1}
+    image = aws("ecs").describe_task_definition(taskDefinition=f"{STACK}-web")["taskDefinition"]
+    assert image["containerDefinitions"][0]["image"].endswith(":release-2")
+    assert service_taskdef(aws).endswith(f"{STACK}-web:{after['web']}")
+    assert "RunTask" in run.writes  # new image: migrate before the rollout
+    again = site("-e", json.dumps(extra))
+    assert again.rc == 0 and again.recap["changed"] == 0 and revisions(aws) == after, again.output[-3000:]
