@@ -29,6 +29,12 @@ down:  ## Stop the emulator, the local registry and a Docker engine that we star
 test: venv  ## Run every test: lint, unit, Django, image, emulator integration, sanity, molecule
 	@bash tests/run.sh
 
+unit: venv  ## pytest unit tests only (stubbed AWS clients; seconds)
+	$(BIN)/pytest tests/unit -q
+
+sanity: venv  ## ansible-test sanity (validate-modules, pep8, pylint, compile) on a temporary collection copy
+	@bash scripts/sanity.sh
+
 lint: venv  ## ruff and ansible-lint (production profile)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

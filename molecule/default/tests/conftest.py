@@ -57,7 +57,9 @@ class Run:
 
 def run_playbook(playbook: str, *args: str) -> Run:
     before = len(read_requests())
-    env = {**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1", "DJANGO_ECS_MOTO_URL": MOTO_URL}
+    # As a user runs it: the repository's ansible.cfg and local inventory, not molecule's settings.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "MOLECULE_"))}
+    env.update(ANSIBLE_NOCOLOR="1", DJANGO_ECS_MOTO_URL=MOTO_URL)
     started = time.monotonic()
     proc = subprocess.run(
         [str(ROOT / ".venv/bin/ansible-playbook"), playbook, *args],
