@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 DOCUMENTATION = r"""
+---
 module: ecr_image_tag_info
 short_description: Whether an image tag is in an ECR repository, and an ECR login token
 version_added: 0.1.0
@@ -12,24 +13,30 @@ description:
   - Looks up one tag of an ECR repository (C(DescribeImages)); a missing repository or tag gives
     RV(exists=false) rather than an error.
   - With O(login=true), also returns the registry's login (C(GetAuthorizationToken)) for
-    C(community.docker.docker_login). Use C(no_log) on that task: the password is a 12-hour registry token.
-author: django_ecs.fargate contributors
+    C(community.docker.docker_login).
+  - Use C(no_log) on that task, the password is a 12-hour registry token.
+author:
+  - django_ecs.fargate contributors (@django-ecs)
 options:
   repository_name:
-    description: Name of the repository.
+    description:
+      - Name of the repository.
     type: str
     required: true
     version_added: 0.1.0
   image_tag:
-    description: Tag to look for; omit to only get a login.
+    description:
+      - Tag to look for; omit to only get a login.
     type: str
     version_added: 0.1.0
   registry_id:
-    description: Account id of the registry (default the caller's).
+    description:
+      - Account id of the registry (default the caller's).
     type: str
     version_added: 0.1.0
   login:
-    description: Also return the registry address, user name and password.
+    description:
+      - Also return the registry address, user name and password.
     type: bool
     default: false
     version_added: 0.1.0

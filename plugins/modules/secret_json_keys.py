@@ -17,7 +17,8 @@ description:
   - The result holds the secret's ARN, its name and the names of the keys, never a value, so the ARN is
     not masked by C(no_log) value filtering and can be used in IAM policies and C(valueFrom) references.
   - One API call when nothing changes (C(GetSecretValue)).
-author: django_ecs.fargate contributors
+author:
+  - django_ecs.fargate contributors (@django-ecs)
 options:
   name:
     description: Name of the secret, e.g. C(djangoapp/app).
@@ -109,7 +110,7 @@ created:
   description: Whether the secret was created by this run.
   returned: always
   type: bool
-keys:
+key_names:
   description: The keys the secret holds after the run (names only).
   returned: always
   type: list
@@ -146,7 +147,7 @@ CHAR_CLASSES = {
 def random_value(length, chars):
     """A random string of `length` characters drawn from the given classes (secrets module)."""
     alphabet = "".join(sorted(set("".join(CHAR_CLASSES[c] for c in chars))))
-    return "".join(secrets.choice(alphabet) for _ in range(length))
+    return "".join(secrets.choice(alphabet) for _position in range(length))
 
 
 def plan(current, values, generate):
@@ -211,7 +212,7 @@ def ensure(module, client):
         arn=arn or "",
         name=name,
         created=arn is None,
-        keys=sorted(content),
+        key_names=sorted(content),
         changed_keys=changed_keys,
     )
     if module._diff:

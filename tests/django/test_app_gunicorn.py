@@ -21,7 +21,13 @@ GUNICORN_VARS = ("GUNICORN_BIND", "PORT", "GUNICORN_WORKERS", "GUNICORN_THREADS"
 def gunicorn_config(**env: str) -> list[str]:
     clean = {k: v for k, v in os.environ.items() if k not in GUNICORN_VARS}
     result = subprocess.run(
-        [sys.executable, "-c", SHOW], cwd=DJANGO_DIR, env={**clean, **env}, capture_output=True, text=True, timeout=30
+        [sys.executable, "-c", SHOW],
+        cwd=DJANGO_DIR,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.split()

@@ -18,7 +18,13 @@ PRODUCTION_SECRET = "prod-" + "x7Qm2Lp9Zr4Tn8Wv" * 4  # 69 varied characters: ch
 
 def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=DJANGO_DIR, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "manage.py", *args],
+        cwd=DJANGO_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 

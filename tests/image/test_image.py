@@ -32,7 +32,7 @@ REBUILD_LIMIT_S = 20
 def docker(*args: str, check: bool = True, timeout: int = 300) -> subprocess.CompletedProcess:
     # The classic builder (Debian's docker 20.10 has no buildx): predictable "Using cache" output.
     env = {**os.environ, "DOCKER_BUILDKIT": "0"}
-    result = subprocess.run([DOCKER, *args], capture_output=True, text=True, timeout=timeout, env=env)
+    result = subprocess.run([DOCKER, *args], capture_output=True, text=True, timeout=timeout, env=env, check=False)
     if check and result.returncode != 0:
         raise AssertionError(f"docker {' '.join(args[:3])}... exited {result.returncode}:\n{result.stderr[-3000:]}")
     return result
@@ -85,7 +85,7 @@ def context(tmp_path_factory):
 def image(request, base_image, context):
     tag = f"django-ecs-test/app:{RUN_ID}"
     request.addfinalizer(lambda: docker("rmi", "-f", tag, check=False))
-    seconds, _ = build(context, tag, base_image)
+    seconds, _build_log = build(context, tag, base_image)
     size = int(docker("image", "inspect", tag, "--format", "{{.Size}}").stdout)
     print(f"\nbuild ({base_image}): {seconds:.1f} s, image size {size / 1e6:.0f} MB")
     return tag
@@ -175,7 +175,7 @@ def test_missing_secret_key_stops_the_container(request, image, database):
 
 
 def test_health_answers_the_alb_with_a_private_ip_host(server):
-    _, port = server
+    _name, port = server
     status, headers, body = get(port, "/health/", host=ALB_HEALTH_HOST)
     assert (status, body) == (200, b"ok\n")
     # Not redirected to https although SSL redirect is on (the default) and no X-Forwarded-Proto is sent.
@@ -192,12 +192,12 @@ def test_pages_and_static_files(server, migrated):
         )
 
     https = {"X-Forwarded-Proto": "https"}  # what the ALB adds when TLS ends there
-    status, _, body = get(port, "/", **https)
+    status, _headers, body = get(port, "/", **https)
     assert status == 200, body[:500]
     assert b"1 note in the database" in body and f"note {RUN_ID}".encode() in body
 
     # SSL redirect is on by default; the ALB header is trusted; unknown hosts stay rejected.
-    status, headers, _ = get(port, "/")
+    status, headers, _body = get(port, "/")
     assert (status, headers["Location"]) == (301, f"https://{APP_HOST}/")
     assert get(port, "/", host=ALB_HEALTH_HOST, **https)[0] == 400
     assert get(port, "/admin/login/", **https)[0] == 200
@@ -211,12 +211,12 @@ def test_pages_and_static_files(server, migrated):
     assert "immutable" in headers.get("Cache-Control", "")
     manifest = json.loads(docker("exec", name, "cat", "/app/staticfiles/staticfiles.json").stdout)
     admin_css = manifest["paths"]["admin/css/base.css"]
-    status, headers, _ = get(port, f"/static/{admin_css}", **{**https, "Accept-Encoding": "gzip"})
+    status, headers, _body = get(port, f"/static/{admin_css}", **{**https, "Accept-Encoding": "gzip"})
     assert status == 200 and headers.get("Content-Encoding") == "gzip"
 
 
 def test_runs_as_non_root_without_a_secret_in_the_image(server, image):
-    name, _ = server
+    name, _port = server
     assert docker("exec", name, "id", "-u").stdout.strip() == "10001"
     config = json.loads(docker("image", "inspect", image, "--format", "{{json .Config}}").stdout)
     assert config["User"] and config["User"].split(":")[0] not in ("", "0", "root")

@@ -144,12 +144,12 @@ def test_wait_until_completed():
 
 
 def test_wait_stops_on_failure():
-    state, message, polls, _ = run_wait([IN_PROGRESS, FAILED])
+    state, message, polls, _clock = run_wait([IN_PROGRESS, FAILED])
     assert state == r.FAILED and polls == 2 and "circuit breaker" in message
 
 
 def test_wait_stops_on_rollback():
-    state, _msg, _polls, _ = run_wait([IN_PROGRESS, ROLLED_BACK, ROLLED_BACK_DONE])
+    state, _msg, _polls, _clock = run_wait([IN_PROGRESS, ROLLED_BACK, ROLLED_BACK_DONE])
     assert state == r.ROLLED_BACK
 
 

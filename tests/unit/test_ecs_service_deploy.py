@@ -355,6 +355,25 @@ def test_cluster_insights_updated(aws, capsys):
     assert not failed and result["changes"] == ["cluster_container_insights"]
 
 
+def test_cluster_only_returns_cluster_tags_as_a_dict(aws, capsys):
+    describe_cluster(
+        aws,
+        [
+            {
+                "clusterName": CLUSTER,
+                "status": "ACTIVE",
+                "settings": [{"name": "containerInsights", "value": "enabled"}],
+                "tags": [{"key": "fargate:migrated", "value": "djangoapp-migrate:3"}],
+            }
+        ],
+    )
+    failed, result = run(cluster_args(), capsys)
+    assert not failed and not result["changed"]
+    assert result["cluster_status"] == "ACTIVE"
+    assert result["cluster_tags"] == {"fargate:migrated": "djangoapp-migrate:3"}
+    assert "service_name" not in result  # cluster-only: no service call (the stubber has none queued)
+
+
 # ---- rollout wait --------------------------------------------------------------------------------
 
 
@@ -426,7 +445,7 @@ def test_wait_fails_on_rollback(aws, capsys):
 def test_wait_times_out(aws, capsys):
     start_update(aws)
     in_progress = service(3, deployments=[deployment(3, state="IN_PROGRESS", running=0)])
-    for _ in range(4):  # 5 + 7.5 + 7.5 = 20 s of sleeps, then the deadline
+    for _poll in range(4):  # 5 + 7.5 + 7.5 = 20 s of sleeps, then the deadline
         aws.describe(in_progress)
     failed, result = run(args(task_definition="djangoapp-web:3", wait=True, wait_timeout=20), capsys)
     assert failed and result["rollout_state"] == "timeout"

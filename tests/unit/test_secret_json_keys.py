@@ -60,8 +60,8 @@ def test_creates_with_generated_values_once(sm, capsys):
     assert result["arn"] == ARN and "********" not in result["arn"]
     assert sorted(result["changed_keys"]) == ["django_secret_key", "password", "username"]
     # the result never carries a value
-    assert set(result) >= {"arn", "keys", "changed_keys"} and "password" not in json.dumps(
-        {k: v for k, v in result.items() if k not in ("keys", "changed_keys", "invocation")}
+    assert set(result) >= {"arn", "key_names", "changed_keys"} and "password" not in json.dumps(
+        {k: v for k, v in result.items() if k not in ("key_names", "changed_keys", "invocation")}
     )
 
 
@@ -71,7 +71,7 @@ def test_generated_values_shape():
     )
     assert len(content["password"]) == 32 and content["password"].isalnum()
     assert changed == ["password", "username"]
-    again, _ = mod.plan(None, {}, [{"key": "password", "length": 32, "chars": ["ascii_letters", "digits"]}])
+    again, _changed = mod.plan(None, {}, [{"key": "password", "length": 32, "chars": ["ascii_letters", "digits"]}])
     assert again["password"] != content["password"]
 
 
