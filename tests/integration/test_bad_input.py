@@ -421,7 +421,7 @@ def _run_case(moto: Moto, c: Case) -> Run:
 def _run_module_cases(moto: Moto, workdir: Path) -> tuple[Run, dict]:
     """One playbook, one task per module case (ignore_errors), each result written to a JSON file."""
     tasks = []
-    for id_, args, _ in MODULE_CASES:
+    for id_, args, _expected in MODULE_CASES:
         tasks += [
             {
                 "name": f"Case {id_}",
@@ -464,7 +464,7 @@ def _run_module_cases(moto: Moto, workdir: Path) -> tuple[Run, dict]:
         [str(playbook)], proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started, moto.calls_since(mark)
     )
     results = {}
-    for id_, _, _ in MODULE_CASES:
+    for id_, _args, _expected in MODULE_CASES:
         path = workdir / f"{id_}.json"
         results[id_] = json.loads(path.read_text()) if path.exists() else None
     return run, results

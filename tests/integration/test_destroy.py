@@ -12,7 +12,7 @@ import json
 
 import botocore.exceptions
 import pytest
-from stack import STACK, Deployed, deployed_stack, run_playbook, stack_moto  # noqa: F401 (fixtures)
+from stack import STACK, Deployed, run_playbook
 
 pytestmark = pytest.mark.moto
 
@@ -63,7 +63,7 @@ def snapshot(deployed: Deployed) -> dict:
 
 
 @pytest.fixture(scope="module")
-def destroyed(deployed_stack):  # noqa: F811
+def destroyed(deployed_stack):
     before = snapshot(deployed_stack)
     assert before["vpc_ids"] and len(before["sg_ids"]) == 3 and before["listener_arns"], before
     run = run_playbook(deployed_stack.moto, "destroy.yml")
@@ -191,18 +191,18 @@ RESOURCE_CHECKS = [
 
 @pytest.mark.parametrize("check", RESOURCE_CHECKS, ids=[c.__name__.strip("_") for c in RESOURCE_CHECKS])
 def test_destroy_leaves_nothing(check, destroyed):
-    deployed, before, _ = destroyed
+    deployed, before, _run = destroyed
     check(deployed.moto, before)
 
 
 def test_destroy_says_what_it_kept(destroyed):
-    _, _, run = destroyed
+    _deployed, _before, run = destroyed
     assert "Kept the ECR repository" in run.output and "fargate_destroy_images=true" in run.output
     assert f"{STACK}-db-final-" in run.output  # where the final snapshot is
 
 
 def test_second_destroy_changes_nothing(destroyed):
-    deployed, _, _ = destroyed
+    deployed, _before, _run = destroyed
     run = run_playbook(deployed.moto, "destroy.yml")
     assert run.rc == 0, run.describe()
     assert run.recap["changed"] == 0, run.describe()
@@ -210,7 +210,7 @@ def test_second_destroy_changes_nothing(destroyed):
 
 
 @pytest.mark.parametrize("confirm", [None, "wrong-stack"])
-def test_production_guard_refuses_without_confirmation(confirm, stack_moto):  # noqa: F811
+def test_production_guard_refuses_without_confirmation(confirm, stack_moto):
     args = ["-e", "fargate_environment=production"]
     if confirm:
         args += ["-e", f"fargate_destroy_confirm={confirm}"]
@@ -220,7 +220,7 @@ def test_production_guard_refuses_without_confirmation(confirm, stack_moto):  # 
     assert not run.calls, f"AWS calls before the refusal: {run.calls}"
 
 
-def test_production_guard_passes_with_confirmation(stack_moto):  # noqa: F811
+def test_production_guard_passes_with_confirmation(stack_moto):
     # A stack that does not exist, limited to the data part: the confirmation lets the run reach AWS.
     run = run_playbook(
         stack_moto, "destroy.yml", "--tags", "destroy_data",
@@ -232,7 +232,7 @@ def test_production_guard_passes_with_confirmation(stack_moto):  # noqa: F811
 
 
 def test_destroy_images_and_secret_at_once(destroyed):
-    deployed, _, _ = destroyed
+    deployed, _before, _run = destroyed
     m = deployed.moto
     run = run_playbook(
         m, "destroy.yml", "--tags", "destroy_app,destroy_data",
@@ -250,7 +250,7 @@ def test_destroy_images_and_secret_at_once(destroyed):
 
 
 def test_site_rebuilds_after_destroy(destroyed):
-    deployed, _, _ = destroyed
+    deployed, _before, _run = destroyed
     run = deployed.site()
     assert run.rc == 0, run.describe()
     m = deployed.moto
@@ -263,7 +263,7 @@ def test_site_rebuilds_after_destroy(destroyed):
     print(json.dumps({"destroy_seconds": round(destroyed[2].seconds, 1), "rebuild_seconds": round(run.seconds, 1)}))
 
 
-def test_destroy_keeps_a_vpc_the_inventory_gave(stack_moto):  # noqa: F811
+def test_destroy_keeps_a_vpc_the_inventory_gave(stack_moto):
     """With network_vpc_id, only the stack's security groups go: the VPC and its subnets stay, even when tagged
     like one the network role would have created."""
     ec2 = stack_moto.client("ec2")

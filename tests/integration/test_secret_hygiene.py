@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from stack import ROOT, RUN_DIR, STACK, deployed_stack, run_playbook, stack_moto  # noqa: F401 (fixtures)
+from stack import ROOT, RUN_DIR, STACK, run_playbook
 
 pytestmark = pytest.mark.moto
 
@@ -47,7 +47,7 @@ def _leaks(text: str, needles: dict[str, str]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def hygiene_runs(deployed_stack):  # noqa: F811
+def hygiene_runs(deployed_stack):
     """A re-run of site.yml and migrate.yml at -vvv on the deployed stack (the first deploy ran at -vvv too)."""
     rerun = deployed_stack.site("-vvv")
     assert rerun.rc == 0, rerun.describe()
@@ -83,7 +83,7 @@ def _project_files() -> list[Path]:
 
 
 def test_files_hold_no_secret(hygiene_runs):
-    deployed, _ = hygiene_runs
+    deployed, _runs = hygiene_runs
     needles = {k: v for k, v in _needles(deployed.secrets).items() if "[" not in k}  # whole values only: speed
     leaks, skipped = {}, []
     for path in _project_files():
@@ -110,7 +110,7 @@ def _task_definitions(moto) -> list[dict]:
 
 
 def test_task_definitions_keep_secrets_out_of_the_environment(hygiene_runs):
-    deployed, _ = hygiene_runs
+    deployed, _runs = hygiene_runs
     needles = _needles(deployed.secrets)
     secret_arn = deployed.moto.client("secretsmanager").describe_secret(SecretId=f"{STACK}/app")["ARN"]
     for definition in _task_definitions(deployed.moto):
@@ -130,7 +130,7 @@ def test_task_definitions_keep_secrets_out_of_the_environment(hygiene_runs):
 
 
 def test_no_masked_arn_in_task_definitions_or_policies(hygiene_runs):
-    deployed, _ = hygiene_runs
+    deployed, _runs = hygiene_runs
     for definition in _task_definitions(deployed.moto):
         text = json.dumps(definition, default=str)
         assert MASK not in text, f"{definition['family']}: a masked value in the task definition: {text}"
