@@ -35,6 +35,14 @@ options:
       - Default the account's C(aws/secretsmanager) key.
     type: str
     version_added: 0.1.0
+  restore:
+    description:
+      - Restore the secret when it is scheduled for deletion (a destroy with a recovery window), keeping its values,
+        so that a redeploy reuses the same password.
+      - When V(false), a secret scheduled for deletion fails the task.
+    type: bool
+    default: true
+    version_added: 0.1.0
   tags:
     description: Tags set when the secret is created.
     type: dict
@@ -115,6 +123,10 @@ key_names:
   returned: always
   type: list
   elements: str
+restored:
+  description: Whether the secret was scheduled for deletion and this run restored it (values kept).
+  returned: always
+  type: bool
 changed_keys:
   description: Keys added or rewritten by this run (names only).
   returned: always
@@ -177,6 +189,22 @@ def validate(module):
             module.fail_json(msg=f"key {spec['key']!r} is both in values and in generate: choose one.")
 
 
+SCHEDULED_FOR_DELETION = "scheduled-for-deletion"
+
+
+def restore_secret(module, client, name):
+    """Cancel the scheduled deletion of a secret (destroy.yml's recovery window); its values are kept."""
+    if not module.params["restore"]:
+        module.fail_json(
+            msg=f"Secret {name} is scheduled for deletion: restore it (aws secretsmanager restore-secret), "
+            "wait for the recovery window to end, or set restore: true."
+        )
+    try:
+        client.restore_secret(SecretId=name, aws_retry=True)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg=f"Could not restore secret {name}, which is scheduled for deletion")
+
+
 def read_secret(module, client, name):
     """(arn, content) of the secret, (None, None) when it does not exist."""
     try:
@@ -185,11 +213,8 @@ def read_secret(module, client, name):
         code = e.response.get("Error", {}).get("Code")
         if code == "ResourceNotFoundException":
             return None, None
-        if code == "InvalidRequestException" and "deletion" in str(e).lower():
-            module.fail_json_aws(
-                e,
-                msg=f"Secret {name} is scheduled for deletion: restore it (aws secretsmanager restore-secret) or wait.",
-            )
+        if code == "InvalidRequestException" and "delet" in str(e).lower():
+            return SCHEDULED_FOR_DELETION, None
         module.fail_json_aws(e, msg=f"Could not read secret {name}")
     except botocore.exceptions.BotoCoreError as e:
         module.fail_json_aws(e, msg=f"Could not read secret {name}")
@@ -206,9 +231,16 @@ def ensure(module, client):
     p = module.params
     name = p["name"]
     arn, current = read_secret(module, client, name)
+    restored = arn == SCHEDULED_FOR_DELETION
+    if restored:
+        if module.check_mode:
+            return dict(changed=True, arn="", name=name, created=False, restored=True, key_names=[], changed_keys=[])
+        restore_secret(module, client, name)
+        arn, current = read_secret(module, client, name)
     content, changed_keys = plan(current, p["values"], p["generate"])
     result = dict(
-        changed=bool(changed_keys),
+        changed=bool(changed_keys) or restored,
+        restored=restored,
         arn=arn or "",
         name=name,
         created=arn is None,
@@ -244,6 +276,7 @@ def main():
         name=dict(type="str", required=True),
         description=dict(type="str"),
         kms_key_id=dict(type="str"),
+        restore=dict(type="bool", default=True),
         tags=dict(type="dict", default={}),
         values=dict(type="dict", default={}),
         generate=dict(

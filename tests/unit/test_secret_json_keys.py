@@ -121,3 +121,29 @@ def test_bad_options(args, message, capsys, monkeypatch):
     monkeypatch.setattr(AnsibleAWSModule, "client", lambda *a, **k: pytest.fail("no AWS call expected"))
     failed, result = run(args, capsys)
     assert failed and message in result["msg"]
+
+
+DELETED = "You can't perform this operation on the secret because it was marked for deletion."
+KEPT = {"username": "postgres", "password": "p" * 32, "django_secret_key": "k" * 64}
+
+
+def test_restores_a_secret_scheduled_for_deletion_and_keeps_its_values(sm, capsys):
+    sm.add_client_error("get_secret_value", "InvalidRequestException", DELETED)
+    sm.add_response("restore_secret", {"ARN": ARN, "Name": "app/app"}, {"SecretId": "app/app"})
+    sm.add_response("get_secret_value", existing(KEPT))
+    failed, result = run({"values": {"username": "postgres"}, "generate": GENERATE}, capsys)
+    assert not failed, result
+    assert result["restored"] and result["changed"] and not result["created"]
+    assert result["changed_keys"] == [] and result["arn"] == ARN  # the old password is reused
+
+
+def test_restore_false_fails_on_a_secret_scheduled_for_deletion(sm, capsys):
+    sm.add_client_error("get_secret_value", "InvalidRequestException", DELETED)
+    failed, result = run({"generate": GENERATE, "restore": False}, capsys)
+    assert failed and "scheduled for deletion" in result["msg"] and "restore" in result["msg"]
+
+
+def test_check_mode_reports_a_restore_without_calling_it(sm, capsys):
+    sm.add_client_error("get_secret_value", "InvalidRequestException", DELETED)
+    failed, result = run({"generate": GENERATE}, capsys, check_mode=True)
+    assert not failed and result["changed"] and result["restored"]
