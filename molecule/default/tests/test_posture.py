@@ -1,10 +1,11 @@
 """What site.yml built, asserted through the AWS API of the emulator (one control per test)."""
 
 import json
+import subprocess
 
 import pytest
 
-from conftest import STACK
+from conftest import ROOT, STACK
 
 
 @pytest.fixture(scope="module")
@@ -177,3 +178,31 @@ def test_service_runs_the_web_definition_behind_the_target_group(aws, service, t
     assert service["healthCheckGracePeriodSeconds"] > 0
     vpc = service["networkConfiguration"]["awsvpcConfiguration"]
     assert vpc["securityGroups"] == [groups["app"]["GroupId"]]
+
+
+def test_pushed_image_runs_as_a_non_root_user(taskdefs):
+    image = taskdefs["web"]["containerDefinitions"][0]["image"]
+    inspect = subprocess.run(
+        ["/usr/bin/docker", "image", "inspect", "--format", "{{.Config.User}}", image],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert inspect.returncode == 0, inspect.stderr
+    user = inspect.stdout.strip()
+    assert user and user.split(":")[0] not in ("root", "0"), user
+
+
+def test_production_inventory_turns_on_deletion_protection_and_waits_for_rollouts():
+    inventory = subprocess.run(
+        [str(ROOT / ".venv/bin/ansible-inventory"), "-i", str(ROOT / "inventories/production"), "--host", "localhost"],
+        capture_output=True, text=True, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert inventory.returncode == 0, inventory.stderr
+    host = json.loads(inventory.stdout)
+    assert host["fargate_environment"] == "production"
+    assert host["rds_secret_deletion_protection"] is True
+    assert host["ecs_service_wait"] is True
+    assert "fargate_aws_endpoint_url" not in host  # real AWS: no emulator endpoint
+
+
+def test_local_database_has_no_deletion_protection_so_destroy_works(db):
+    assert db["DeletionProtection"] is False
