@@ -1,0 +1,75 @@
+"""The collection as users install it: `ansible-galaxy collection build` + `install`, then the playbooks
+run by FQCN from another folder (no repository ansible.cfg), and the tarball holds no local clutter."""
+
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.moto
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    work = tmp_path_factory.mktemp("collection")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    build = subprocess.run(
+        [str(BIN / "ansible-galaxy"), "collection", "build", str(ROOT), "--output-path", str(work)],
+        capture_output=True, text=True, check=False, env=env, cwd=work,
+    )  # fmt: skip
+    assert build.returncode == 0, build.stdout + build.stderr
+    (tarball,) = work.glob("django_ecs-fargate-*.tar.gz")
+    install = subprocess.run(
+        [str(BIN / "ansible-galaxy"), "collection", "install", str(tarball), "-p", str(work / "collections"),
+         "--no-deps"],
+        capture_output=True, text=True, check=False, env=env, cwd=work,
+    )  # fmt: skip
+    assert install.returncode == 0, install.stdout + install.stderr
+    env["ANSIBLE_COLLECTIONS_PATH"] = str(work / "collections")
+    return work, tarball, env
+
+
+def test_tarball_holds_the_collection_and_no_local_clutter(installed):
+    _work, tarball, _env = installed
+    with tarfile.open(tarball) as tar:
+        names = tar.getnames()
+    for wanted in ("MANIFEST.json", "meta/runtime.yml", "playbooks/site.yml", "playbooks/migrate.yml",
+                   "playbooks/destroy.yml", "roles/ecs_service/tasks/main.yml", "plugins/modules/ecs_run_task.py",
+                   "django/Dockerfile", "scripts/moto.sh", "inventories/local/hosts.yml"):  # fmt: skip
+        assert wanted in names, wanted
+    for unwanted in ("collections/", ".venv/", ".git/", ".run/", "molecule/", "__pycache__"):
+        assert not [n for n in names if unwanted in n], unwanted
+
+
+def test_playbooks_resolve_by_fqcn(installed):
+    work, _tarball, env = installed
+    for playbook in ("site", "migrate", "destroy"):
+        proc = subprocess.run(
+            [str(BIN / "ansible-playbook"), f"django_ecs.fargate.{playbook}", "--syntax-check",
+             "-i", str(work / "collections/ansible_collections/django_ecs/fargate/inventories/local")],
+            capture_output=True, text=True, check=False, env=env, cwd=work,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    doc = subprocess.run(
+        [str(BIN / "ansible-doc"), "django_ecs.fargate.ecs_run_task"], capture_output=True, text=True, check=False,
+        env=env, cwd=work,
+    )  # fmt: skip
+    assert doc.returncode == 0 and "network_from_service" in doc.stdout, doc.stderr
+
+
+def test_installed_site_playbook_runs_a_role_against_the_emulator(installed, moto_url):
+    work, _tarball, env = installed
+    env.update(DJANGO_ECS_MOTO_URL=moto_url, ANSIBLE_NOCOLOR="1")
+    proc = subprocess.run(
+        [str(BIN / "ansible-playbook"), "django_ecs.fargate.site", "--tags", "network",
+         "-i", str(work / "collections/ansible_collections/django_ecs/fargate/inventories/local"),
+         "-e", "fargate_start_registry=false", "-e", f"ansible_python_interpreter={sys.executable}"],
+        capture_output=True, text=True, check=False, env=env, cwd=work,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "fargate_vpc_id" in proc.stdout or "Publish the network outputs" in proc.stdout
