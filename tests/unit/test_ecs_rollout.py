@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from ansible_collections.django_ecs.fargate.plugins.module_utils import ecs_rollout as r
+from fakes import FakeClock
 
 OURS = "arn:aws:ecs:us-east-1:123456789012:task-definition/djangoapp-web:5"
 OLD = "arn:aws:ecs:us-east-1:123456789012:task-definition/djangoapp-web:4"
@@ -111,21 +112,8 @@ def test_poll_delays_back_off_and_sum_to_timeout():
     assert sum(delays) == pytest.approx(60)
 
 
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def run_wait(responses, timeout=100):
-    clock = Clock()
+    clock = FakeClock()
     it = iter(responses)
     last = {}
 

@@ -12,6 +12,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import Retrying
 from botocore.stub import ANY, Stubber
 
 from ansible_collections.django_ecs.fargate.plugins.modules import ecs_run_task as mod
+from fakes import FakeClock
 
 REGION = "us-east-1"
 CLUSTER = "djangoapp"
@@ -23,19 +24,6 @@ STARTED = datetime.datetime(2026, 1, 1, 10, 0, 0, tzinfo=datetime.UTC)
 LOG_GROUP = "/ecs/djangoapp"
 STREAM = "django-migration/migrate/0123456789abcdef"
 NETWORK = {"awsvpcConfiguration": {"subnets": ["subnet-1"], "securityGroups": ["sg-1"], "assignPublicIp": "DISABLED"}}
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 class Aws:

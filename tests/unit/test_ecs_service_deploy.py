@@ -12,6 +12,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import Retrying
 from botocore.stub import Stubber
 
 from ansible_collections.django_ecs.fargate.plugins.modules import ecs_service_deploy as mod
+from fakes import FakeClock
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -100,24 +101,11 @@ def service(revision=2, deployments=None, drop=(), **kw):
     return s
 
 
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 class Aws:
     def __init__(self):
         self.ecs = boto3.client("ecs", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
         self.stub = Stubber(self.ecs)
-        self.clock = Clock()
+        self.clock = FakeClock()
 
     def describe(self, svc, failures=None):
         self.stub.add_response(

@@ -6,24 +6,9 @@ import itertools
 import pytest
 
 from ansible_collections.django_ecs.fargate.plugins.module_utils import ecs_task_wait as w
+from fakes import FakeClock
 
 ARN = "arn:aws:ecs:us-east-1:123456789012:task/djangoapp/abc123"
-
-
-class FakeClock:
-    """A monotonic clock that only moves when something sleeps."""
-
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        assert seconds >= 0
-        self.sleeps.append(round(seconds, 3))
-        self.now += seconds
 
 
 def task(status="RUNNING", desired="RUNNING", containers=None, **extra):
