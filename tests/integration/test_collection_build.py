@@ -73,3 +73,4 @@ def test_installed_site_playbook_runs_a_role_against_the_emulator(installed, mot
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert "fargate_vpc_id" in proc.stdout or "Publish the network outputs" in proc.stdout
+    assert "registry.sh" not in proc.stdout  # fargate_start_registry=false (a string from -e) is honoured
