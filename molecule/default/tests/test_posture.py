@@ -135,6 +135,22 @@ def test_execution_role_reads_only_this_secret(aws, secret_arn, taskdefs):
             assert action != "*" and not action.endswith(":*"), s
 
 
+def test_execution_role_pulls_only_this_repository(aws, taskdefs):
+    iam = aws("iam")
+    repo_arn = aws("ecr").describe_repositories(repositoryNames=[STACK])["repositories"][0]["repositoryArn"]
+    role_name = taskdefs["web"]["executionRoleArn"].rsplit("/", 1)[-1]
+    statements = []
+    for name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
+        doc = iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
+        statements += (json.loads(doc) if isinstance(doc, str) else doc)["Statement"]
+    pull = [s for s in statements if "ecr:BatchGetImage" in _list(s["Action"])]
+    assert pull and all(_list(s["Resource"]) == [repo_arn] for s in pull), pull
+    # GetAuthorizationToken cannot be scoped by AWS; nothing else may use a wildcard resource.
+    for s in statements:
+        if _list(s["Resource"]) == ["*"]:
+            assert _list(s["Action"]) == ["ecr:GetAuthorizationToken"], s
+
+
 def _list(value):
     return value if isinstance(value, list) else [value]
 
@@ -182,6 +198,8 @@ def test_service_runs_the_web_definition_behind_the_target_group(aws, service, t
 
 def test_pushed_image_runs_as_a_non_root_user(taskdefs):
     image = taskdefs["web"]["containerDefinitions"][0]["image"]
+    # The image as pushed: pull it from the registry when this engine did not build it.
+    subprocess.run(["/usr/bin/docker", "pull", "-q", image], capture_output=True, check=False)
     inspect = subprocess.run(
         ["/usr/bin/docker", "image", "inspect", "--format", "{{.Config.User}}", image],
         capture_output=True, text=True, check=False,
