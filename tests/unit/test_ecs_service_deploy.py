@@ -2,17 +2,13 @@
 the emulator's dropped settings, check mode, and the rollout wait (completed, failed, rolled back, timeout)."""
 
 import datetime
-import json
 
 import boto3
 import pytest
-from ansible.module_utils.testing import patch_module_args
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from botocore.stub import Stubber
 
 from ansible_collections.django_ecs.fargate.plugins.modules import ecs_service_deploy as mod
-from fakes import FakeClock
+from fakes import FakeClock, run_module, serve_clients
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -119,10 +115,7 @@ class Aws:
 def aws(monkeypatch):
     state = Aws()
 
-    def fake_client(self, svc, retry_decorator=None, **extra):
-        return RetryingBotoClientWrapper(state.ecs, retry_decorator) if retry_decorator else state.ecs
-
-    monkeypatch.setattr(AnsibleAWSModule, "client", fake_client)
+    serve_clients(monkeypatch, {"ecs": state.ecs})
     monkeypatch.setattr(mod, "CLOCK", state.clock)
     monkeypatch.setattr(mod, "SLEEP", state.clock.sleep)
     with state.stub:
@@ -131,13 +124,7 @@ def aws(monkeypatch):
 
 
 def run(module_args, capsys, check_mode=False, diff=False):
-    if check_mode:
-        module_args["_ansible_check_mode"] = True
-    if diff:
-        module_args["_ansible_diff"] = True
-    with patch_module_args(module_args), pytest.raises(SystemExit) as exit_info:
-        mod.main()
-    return exit_info.value.code != 0, json.loads(capsys.readouterr().out)
+    return run_module(mod.main, module_args, capsys, check_mode, diff)
 
 
 # ---- create / no-op / update ---------------------------------------------------------------------

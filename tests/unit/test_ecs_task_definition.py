@@ -1,15 +1,11 @@
 """ecs_task_definition through main(), on a stubbed ECS client: API calls per case, check mode, diff."""
 
-import json
-
 import boto3
 import pytest
-from ansible.module_utils.testing import patch_module_args
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from botocore.stub import Stubber
 
 from ansible_collections.django_ecs.fargate.plugins.modules import ecs_task_definition as mod
+from fakes import run_module, serve_clients
 
 REGION = "us-east-1"
 FAMILY = "djangoapp-web"
@@ -90,24 +86,14 @@ class Aws:
 def aws(monkeypatch):
     state = Aws()
 
-    def fake_client(self, service, retry_decorator=None, **extra):
-        assert service == "ecs"
-        return RetryingBotoClientWrapper(state.ecs, retry_decorator) if retry_decorator else state.ecs
-
-    monkeypatch.setattr(AnsibleAWSModule, "client", fake_client)
+    serve_clients(monkeypatch, {"ecs": state.ecs})
     with state.stub:
         yield state
         state.stub.assert_no_pending_responses()
 
 
 def run(module_args, capsys, check_mode=False, diff=False):
-    if check_mode:
-        module_args["_ansible_check_mode"] = True
-    if diff:
-        module_args["_ansible_diff"] = True
-    with patch_module_args(module_args), pytest.raises(SystemExit) as exit_info:
-        mod.main()
-    return exit_info.value.code != 0, json.loads(capsys.readouterr().out)
+    return run_module(mod.main, module_args, capsys, check_mode, diff)
 
 
 def test_no_op_is_one_call(aws, capsys):
