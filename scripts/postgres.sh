@@ -4,7 +4,9 @@
 # Superuser "postgres" with password "postgres", listening on 127.0.0.1 only.
 source "$(dirname "$0")/lib.sh"
 PORT="${DJANGO_ECS_PG_PORT:-55432}"
-DATA="$RUN_DIR/pg-$PORT"
+# The data folder must be reachable by the postgres user: a checkout under a private folder (mktemp -d,
+# mode 700) is not, so as root it lives under /var/tmp.
+if [[ "$(id -u)" == 0 ]]; then DATA="${DJANGO_ECS_PG_DATA:-/var/tmp/django-ecs-pg-$PORT}"; else DATA="$RUN_DIR/pg-$PORT"; fi
 PIDFILE="$RUN_DIR/postgres-$PORT.pid"
 
 pg_bin() {  # find a PostgreSQL server binary, installing Debian's package when none exists
@@ -25,7 +27,7 @@ case "${1:-start}" in
     initdb="$(pg_bin initdb)"; postgres="$(pg_bin postgres)"
     as_pg=(); [[ "$(id -u)" == 0 ]] && as_pg=(runuser -u postgres --)
     if [[ ! -s "$DATA/PG_VERSION" ]]; then
-      mkdir -p "$DATA"; chown postgres "$DATA" "$RUN_DIR" 2>/dev/null || true; chmod 700 "$DATA"
+      mkdir -p "$DATA"; chown postgres "$DATA" 2>/dev/null || true; chmod 700 "$DATA"
       pwfile="$(mktemp)"; echo postgres > "$pwfile"; chown postgres "$pwfile" 2>/dev/null || true
       "${as_pg[@]}" "$initdb" -D "$DATA" -U postgres --pwfile="$pwfile" -A scram-sha-256 -E UTF8 >/dev/null
       rm -f "$pwfile"
