@@ -4,7 +4,7 @@ VENV  := .venv
 BIN   := $(VENV)/bin
 export ANSIBLE_FORCE_COLOR ?= 1
 
-.PHONY: help venv docker demo deploy migrate down test lint sanity unit molecule clean
+.PHONY: help venv docker up demo deploy migrate down test lint sanity unit molecule clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -16,12 +16,16 @@ docker:  ## Make a Docker engine and a base image available (starts dockerd when
 	@bash scripts/docker-engine.sh start
 	@bash scripts/base-image.sh >/dev/null
 
-demo: venv docker  ## Deploy the whole stack to the local emulator, migrate, print the summary
+up: venv docker  ## Start the local stack: the emulator with its runtime (DJANGO_ECS_LOCAL_RUNTIME=off: plain moto) and the registry
+	@bash scripts/moto.sh start
+	@bash scripts/registry.sh start
+
+demo: up  ## Deploy the whole stack to the local emulator, migrate, print the summary
 	DJANGO_ECS_BASE_IMAGE="$$(bash scripts/base-image.sh)" $(BIN)/ansible-playbook site.yml
 	$(BIN)/ansible-playbook migrate.yml
 	@echo "The emulator keeps running: run 'make demo' or '$(BIN)/ansible-playbook site.yml' again (changed=0), 'make down' to stop."
 
-down:  ## Stop the emulator, the local registry and a Docker engine that we started
+down:  ## Stop the emulator (removing its containers and databases), the registry and a Docker engine that we started
 	@bash scripts/moto.sh stop
 	@bash scripts/registry.sh stop
 	@bash scripts/docker-engine.sh stop

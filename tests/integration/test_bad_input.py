@@ -389,7 +389,7 @@ def _run_case(moto: Moto, c: Case) -> Run:
     anyway, and a full run that gets past validation would otherwise build half a stack first)."""
     moto.reset()
     mark = moto.mark()
-    args = ["site.yml", "-e", "fargate_start_registry=false", "-e", json.dumps(c.extra)]
+    args = ["site.yml", "-e", json.dumps(c.extra)]
     if c.tags:
         args += ["--tags", c.tags]
     started = time.monotonic()

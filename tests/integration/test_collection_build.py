@@ -40,9 +40,10 @@ def test_tarball_holds_the_collection_and_no_local_clutter(installed):
         names = tar.getnames()
     for wanted in ("MANIFEST.json", "meta/runtime.yml", "playbooks/site.yml", "playbooks/migrate.yml",
                    "playbooks/destroy.yml", "roles/ecs_service/tasks/main.yml", "plugins/modules/ecs_run_task.py",
-                   "django/Dockerfile", "scripts/moto.sh", "inventories/local/hosts.yml"):  # fmt: skip
+                   "django/Dockerfile", "inventories/local/hosts.yml"):  # fmt: skip
         assert wanted in names, wanted
-    for unwanted in ("collections/", ".venv/", ".git/", ".run/", "molecule/", "__pycache__"):
+    # The emulator and its scripts stay in the checkout: nothing installed starts local services.
+    for unwanted in ("collections/", ".venv/", ".git/", ".run/", "molecule/", "__pycache__", "emulator/", "scripts/"):
         assert not [n for n in names if unwanted in n], unwanted
 
 
@@ -68,9 +69,9 @@ def test_installed_site_playbook_runs_a_role_against_the_emulator(installed, mot
     proc = subprocess.run(
         [str(BIN / "ansible-playbook"), "django_ecs.fargate.site", "--tags", "network",
          "-i", str(work / "collections/ansible_collections/django_ecs/fargate/inventories/local"),
-         "-e", "fargate_start_registry=false", "-e", f"ansible_python_interpreter={sys.executable}"],
+         "-e", f"ansible_python_interpreter={sys.executable}"],
         capture_output=True, text=True, check=False, env=env, cwd=work,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert "fargate_vpc_id" in proc.stdout or "Publish the network outputs" in proc.stdout
-    assert "registry.sh" not in proc.stdout  # fargate_start_registry=false (a string from -e) is honoured
+    assert "Check that the local emulator is running" in proc.stdout  # it checks, and starts nothing itself
