@@ -27,7 +27,11 @@ case "${1:-start}" in
     wait_for engine_up || { tail -20 "$RUN_DIR/dockerd.log" >&2; die "dockerd did not come up (log: $RUN_DIR/dockerd.log)"; }
     log "started dockerd (pid $(cat "$PIDFILE"), socket $SOCK)"
     ;;
-  stop) stop_pid "$PIDFILE" dockerd ;;
+  stop)
+    # A caller that owns the engine's lifetime (tests/run.sh) keeps it through nested `make down`s.
+    if [[ -n "${DJANGO_ECS_KEEP_DOCKER:-}" ]]; then exit 0; fi
+    stop_pid "$PIDFILE" dockerd
+    ;;
   status) engine_up && echo running || { echo stopped; exit 1; } ;;
   *) die "usage: $0 start|stop|status" ;;
 esac

@@ -19,7 +19,13 @@ case "${1:-start}" in
     [[ -x "$MOTO_BIN" ]] || die "moto_server not found: run 'make venv' (or pip install 'moto[server]')"
     : > "$RUN_DIR/moto-$PORT.requests.log"   # a fresh server starts a fresh request log
     runtime="${DJANGO_ECS_LOCAL_RUNTIME:-on}"
-    if [[ "$runtime" != off ]]; then bash "$ROOT/scripts/docker-engine.sh" start; fi   # tasks run there
+    if [[ "$runtime" != off ]]; then
+      bash "$ROOT/scripts/docker-engine.sh" start   # tasks run there
+      # RDS instances run as real PostgreSQL servers: the server binaries must be on this machine.
+      if ! command -v postgres >/dev/null && ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null; then
+        apt_install postgresql
+      fi
+    fi
     # Managed policies (AmazonECSTaskExecutionRolePolicy) exist only with this switch.
     MOTO_IAM_LOAD_MANAGED_POLICIES=true DJANGO_ECS_LOCAL_RUNTIME="$runtime" PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" \
       nohup "$MOTO_PY" -m emulator.server "$HOST" "$PORT" \

@@ -10,7 +10,7 @@ export PATH="$BIN:$PATH"
 started_docker=false
 cleanup() {
   local rc=$?
-  if $started_docker; then bash scripts/docker-engine.sh stop || true; fi
+  if $started_docker; then DJANGO_ECS_KEEP_DOCKER= bash scripts/docker-engine.sh stop || true; fi
   exit $rc
 }
 trap cleanup EXIT

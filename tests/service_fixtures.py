@@ -54,9 +54,9 @@ def docker_engine():
 
 @pytest.fixture(scope="session")
 def moto_url():
-    """A moto server (the local AWS emulator); yields its endpoint URL."""
+    """A plain moto server (no local runtime: fake images, moto's own task states); yields its URL."""
     url = os.environ.get("DJANGO_ECS_TEST_MOTO_URL", "http://127.0.0.1:5065")
-    env = {"DJANGO_ECS_MOTO_URL": url}
+    env = {"DJANGO_ECS_MOTO_URL": url, "DJANGO_ECS_LOCAL_RUNTIME": "off"}
     started = not _running("moto.sh", env)
     _script("moto.sh", "start", env=env)
     yield url

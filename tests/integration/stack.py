@@ -64,12 +64,18 @@ def _script(name: str, *args: str, env: dict | None = None, check: bool = True) 
 class Moto:
     """A moto server on its own port, started and stopped through scripts/moto.sh (by its PID file)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, runtime: bool = True) -> None:
+        """``runtime``: tasks and databases run for real (emulator/); False: plain moto, for tests that
+        only look at API calls and must be fast."""
         self.url = url.rstrip("/")
         self.port = self.url.rsplit(":", 1)[-1]
         self.request_log = RUN_DIR / f"moto-{self.port}.requests.log"
         self.pid_file = RUN_DIR / f"moto-{self.port}.pid"
-        self.env = {"DJANGO_ECS_MOTO_URL": self.url, "MOTO_SERVER": str(BIN / "moto_server")}
+        self.env = {
+            "DJANGO_ECS_MOTO_URL": self.url,
+            "MOTO_SERVER": str(BIN / "moto_server"),
+            "DJANGO_ECS_LOCAL_RUNTIME": "on" if runtime else "off",
+        }
         self.started = False
 
     def up(self) -> bool:
@@ -80,9 +86,11 @@ class Moto:
             return False
 
     def start(self) -> Moto:
-        if not self.up():
-            _script("moto.sh", "start", env=self.env)
-            self.started = True
+        # A server already on the port may be stale (another runtime setting, a log from an older run): replace it.
+        if self.up():
+            _script("moto.sh", "stop", env=self.env, check=False)
+        _script("moto.sh", "start", env=self.env)
+        self.started = True
         return self
 
     def stop(self) -> None:
@@ -99,7 +107,9 @@ class Moto:
         return len(self.read_log())
 
     def read_log(self) -> list[str]:
-        return self.request_log.read_text().splitlines() if self.request_log.exists() else []
+        # A missing log would make every "no writes" assertion pass having checked nothing.
+        assert self.request_log.exists(), f"the emulator's request log {self.request_log} is missing"
+        return self.request_log.read_text().splitlines()
 
     def calls_since(self, mark: int) -> list[dict]:
         return [json.loads(line) for line in self.read_log()[mark:] if line.strip()]

@@ -63,7 +63,7 @@ def moto(moto_url):
 
 
 def request_log(url):
-    """The moto server's request log (scripts/moto_server.py): one JSON line per AWS call."""
+    """The moto server's request log (emulator/server.py): one JSON line per AWS call."""
     port = url.rsplit(":", 1)[-1].split("/")[0]
     return Path(os.environ.get("DJANGO_ECS_RUN_DIR", ROOT / ".run")) / f"moto-{port}.requests.log"
 
