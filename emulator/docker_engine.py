@@ -89,7 +89,7 @@ class Engine:
         return container
 
     def create(self, *, image, name, labels, pause, env, command, entrypoint, memory_mib, nano_cpus, user,
-               workdir, read_only):  # fmt: skip
+               workdir, read_only, init=False):  # fmt: skip
         kwargs = {
             "name": name,
             "labels": {**self.labels, **labels},
@@ -98,6 +98,7 @@ class Engine:
             "detach": True,
             "read_only": bool(read_only),
             "stop_signal": "SIGTERM",
+            "init": bool(init),  # linuxParameters.initProcessEnabled
         }
         if command:
             kwargs["command"] = command

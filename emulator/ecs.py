@@ -64,6 +64,7 @@ class TaskRun:
                 setattr(self.task, key, value)
 
     def _stopped(self, stop_code: str, reason: str) -> None:
+        self._teardown()  # DEPROVISIONING: the containers are gone before the task shows STOPPED
         now = _now()
         with LOCK:
             if not getattr(self.task, "stop_code", None):
@@ -161,6 +162,7 @@ class TaskRun:
                 user=c.get("user"),
                 workdir=c.get("workingDirectory"),
                 read_only=c.get("readonlyRootFilesystem"),
+                init=(c.get("linuxParameters") or {}).get("initProcessEnabled", False),
             )
         for c in container_defs:
             docker_container = self.docker_containers[c["name"]]
@@ -283,6 +285,7 @@ class TaskRun:
             engine.remove(docker_container)
         if self.pause is not None:
             engine.remove(self.pause)
+        self.docker_containers, self.pause = {}, None
         runtime().release_ip(self.ip)
 
     # --- readers ----------------------------------------------------------------------------------------
@@ -311,7 +314,7 @@ class TaskRun:
                     parameter = ssm_backends[account][region].get_parameter(name)
                 except Exception:  # noqa: BLE001
                     return None
-            return parameter.value if parameter is not None else None
+            return parameter.decrypt(parameter.value) if parameter is not None else None  # SecureString: as ECS decrypts it
 
         return read
 
@@ -367,6 +370,12 @@ class RuntimeECSBackend(EC2ContainerServiceBackend):
             self.runs[task.task_arn] = run
             run.thread.start()
         return tasks
+
+    def _calculate_task_resource_requirements(self, task_definition):
+        # Fargate takes task-level cpu/memory alone; moto adds container memory and fails on None.
+        if task_definition.requires_compatibilities and "FARGATE" in task_definition.requires_compatibilities:
+            return {"CPU": int(task_definition.cpu or 0), "MEMORY": int(task_definition.memory or 0), "PORTS": [], "PORTS_UDP": []}
+        return super()._calculate_task_resource_requirements(task_definition)
 
     def stop_task(self, cluster_str: str, task_str: str, reason: str) -> Task:
         cluster = self._get_cluster(cluster_str)

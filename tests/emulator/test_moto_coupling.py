@@ -1,0 +1,63 @@
+"""The runtime leans on moto internals (local-runtime.md). These checks fail loudly on a moto upgrade
+that moves them, before the runtime silently stops running anything."""
+
+from __future__ import annotations
+
+import inspect
+from importlib.metadata import version
+
+from moto.core.base_backend import BackendDict, BaseBackend
+from moto.ecs.models import EC2ContainerServiceBackend, Task, ecs_backends
+from moto.logs.models import LogsBackend
+from moto.rds.models import DBInstance, RDSBackend, rds_backends
+from moto.secretsmanager.models import SecretsManagerBackend
+from moto.ssm.models import Parameter
+
+from emulator.ecs import RuntimeECSBackend
+from emulator.rds import RuntimeRDSBackend
+
+PINNED = "5.2.5"
+
+
+def test_moto_is_the_version_the_runtime_was_written_against():
+    assert version("moto") == PINNED, (
+        f"moto {version('moto')} is installed, the runtime was checked against {PINNED}: re-read emulator/ "
+        "against moto's ecs/rds/logs models (see emulator/README.md) and update this pin"
+    )
+
+
+def test_backend_classes_are_swappable():
+    assert isinstance(ecs_backends, BackendDict) and isinstance(rds_backends, BackendDict)
+    assert "backend" in vars(ecs_backends) and issubclass(ecs_backends.backend, EC2ContainerServiceBackend)
+    assert "backend" in vars(rds_backends) and issubclass(rds_backends.backend, RDSBackend)
+    assert isinstance(inspect.getattr_static(BaseBackend, "_url_module"), property)
+
+
+def test_the_runtime_backends_still_find_their_url_modules():
+    assert RuntimeECSBackend("us-east-1", "123456789012")._url_module.__name__ == "moto.ecs.urls"
+    assert RuntimeRDSBackend("us-east-1", "123456789012")._url_module.__name__ == "moto.rds.urls"
+
+
+def test_the_overridden_methods_keep_their_signatures():
+    ours = {
+        "run_task": ["cluster_str", "task_definition_str", "count", "overrides", "started_by", "tags", "launch_type",
+                     "networking_configuration", "group", "platform_version", "capacity_provider_strategy"],
+        "stop_task": ["cluster_str", "task_str", "reason"],
+        "_calculate_task_resource_requirements": ["task_definition"],
+    }  # fmt: skip
+    for name, params in ours.items():
+        assert list(inspect.signature(getattr(EC2ContainerServiceBackend, name)).parameters)[1:] == params, name
+    assert list(inspect.signature(RDSBackend.create_db_instance).parameters)[1:] == ["db_kwargs"]
+    assert list(inspect.signature(RDSBackend.delete_db_instance).parameters)[1:] == [
+        "db_instance_identifier", "final_db_snapshot_identifier", "skip_final_snapshot", "delete_automated_backups"]  # fmt: skip
+    assert list(inspect.signature(LogsBackend.put_log_events).parameters)[1:] == ["log_group_name", "log_stream_name", "log_events"]
+    assert list(inspect.signature(SecretsManagerBackend.get_secret_value).parameters)[1:] == ["secret_id", "version_id", "version_stage"]
+    assert hasattr(Parameter, "decrypt")
+
+
+def test_task_state_is_the_managed_state_the_runtime_overrides():
+    source = inspect.getsource(Task.__init__)
+    assert "transitions=" in source and "self.containers" in source and "self.attachments" in source
+    assert "_transitions" in inspect.getsource(Task.__mro__[1].__init__)
+    assert isinstance(inspect.getattr_static(DBInstance, "endpoint"), property)
+    assert "task.advance()" in inspect.getsource(EC2ContainerServiceBackend.describe_tasks)
