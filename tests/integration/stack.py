@@ -185,6 +185,7 @@ def stack_moto():
     moto.reset()
     env = {"DJANGO_ECS_REGISTRY": STACK_REGISTRY}
     registry_started = _script("registry.sh", "status", env=env, check=False).returncode != 0
+    _script("registry.sh", "start", env=env)  # the playbooks start nothing: the harness does, as `make up` would
     yield moto
     moto.stop()
     if registry_started:

@@ -9,6 +9,9 @@ after this one find it deployed again.
 from __future__ import annotations
 
 import json
+import subprocess
+import urllib.request
+from pathlib import Path
 
 import botocore.exceptions
 import pytest
@@ -176,6 +179,20 @@ def _route_tables_gone(m, b):
     assert not left, [r["RouteTableId"] for r in left]
 
 
+def _no_container_left(m, b):
+    docker = "/usr/bin/docker" if Path("/usr/bin/docker").exists() else "docker"
+    left = subprocess.run([docker, "ps", "-aq", "--filter", f"label=django-ecs.runtime={m.port}"],
+                          capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
+    assert not left, left
+
+
+def _no_database_left(m, b):
+    with urllib.request.urlopen(f"{m.url}/_local_runtime/status", timeout=5) as response:  # noqa: S310 (loopback)
+        status = json.load(response)
+    assert status["runtime"] is True  # the stack ran on the local runtime: this check means something
+    assert status["databases"] == [], status["databases"]
+
+
 def _ecr_repository_kept(m, b):
     repos = m.client("ecr").describe_repositories(repositoryNames=[STACK])["repositories"]
     assert len(repos) == 1
@@ -185,7 +202,7 @@ RESOURCE_CHECKS = [
     _service_gone, _cluster_gone, _alb_gone, _listeners_gone, _target_group_gone, _task_definitions_inactive,
     _log_group_gone, _iam_roles_gone, _db_instance_gone, _final_snapshot_exists, _db_subnet_group_gone,
     _secret_scheduled_for_deletion, _security_groups_gone, _vpc_gone, _subnets_gone, _internet_gateway_gone,
-    _route_tables_gone, _ecr_repository_kept,
+    _route_tables_gone, _ecr_repository_kept, _no_container_left, _no_database_left,
 ]  # fmt: skip
 
 
