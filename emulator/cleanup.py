@@ -18,19 +18,28 @@ def main() -> None:
     try:
         removed = Engine(cfg).cleanup()
     except Exception as e:  # noqa: BLE001 - no Docker engine: nothing of ours can run there
-        print(f"cleanup: Docker engine not reachable ({e.__class__.__name__}); no containers to remove", file=sys.stderr)
+        print(
+            f"cleanup: Docker engine not reachable ({e.__class__.__name__}); no containers to remove", file=sys.stderr
+        )
     databases = 0
     if cfg.state_dir.exists():
         for data in cfg.state_dir.glob("db-*/data"):
             if (data / "postmaster.pid").exists():
-                pg_ctl = shutil.which("pg_ctl") or next(iter(sorted(__import__("glob").glob("/usr/lib/postgresql/*/bin/pg_ctl"))), None)
+                pg_ctl = shutil.which("pg_ctl") or next(
+                    iter(sorted(__import__("glob").glob("/usr/lib/postgresql/*/bin/pg_ctl"))), None
+                )
                 if pg_ctl:
                     prefix = ["runuser", "-u", "postgres", "--"] if __import__("os").geteuid() == 0 else []
-                    subprocess.run([*prefix, pg_ctl, "stop", "-D", str(data), "-m", "immediate"], capture_output=True, check=False)
+                    subprocess.run(
+                        [*prefix, pg_ctl, "stop", "-D", str(data), "-m", "immediate"], capture_output=True, check=False
+                    )
                     databases += 1
         shutil.rmtree(cfg.state_dir, ignore_errors=True)
     if removed or databases:
-        print(f"cleanup: removed {removed} container(s) and stopped {databases} database(s) of emulator port {port}", file=sys.stderr)
+        print(
+            f"cleanup: removed {removed} container(s) and stopped {databases} database(s) of emulator port {port}",
+            file=sys.stderr,
+        )
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ def default_subnet(port: int) -> str:
 
 def default_state_dir(port: int) -> Path:
     # The postgres user must reach the data folder: under a checkout in a private folder it could not.
-    return Path(os.environ.get("DJANGO_ECS_RUNTIME_DIR") or f"/var/tmp/django-ecs-runtime-{port}")
+    return Path(os.environ.get("DJANGO_ECS_RUNTIME_DIR") or f"/var/tmp/django-ecs-runtime-{port}")  # noqa: S108
 
 
 def load(host: str, port: int, environ: dict | None = None) -> Config:

@@ -40,9 +40,7 @@ class Engine:
             existing.remove()
         subnet = ipaddress.ip_network(self.config.subnet)
         hosts = list(subnet.hosts())
-        ipam = docker.types.IPAMConfig(
-            pool_configs=[docker.types.IPAMPool(subnet=str(subnet), gateway=str(hosts[0]))]
-        )
+        ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=str(subnet), gateway=str(hosts[0]))])
         self._network = self.client.networks.create(name, driver="bridge", ipam=ipam, labels=self.labels)
         return self._network
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from moto.ecs.models import EC2ContainerServiceBackend, Task
 from moto.logs.models import logs_backends
@@ -22,7 +22,7 @@ log = logging.getLogger("emulator.ecs")
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class RuntimeContainer:
@@ -46,7 +46,7 @@ class RuntimeContainer:
 class TaskRun:
     """Runs one task in a thread: secrets -> image pull -> containers -> wait -> logs -> STOPPED."""
 
-    def __init__(self, backend: "RuntimeECSBackend", task: Task, task_definition, ip: str) -> None:
+    def __init__(self, backend: RuntimeECSBackend, task: Task, task_definition, ip: str) -> None:
         self.backend, self.task, self.ip = backend, task, ip
         self.definition = task_definition
         self.task_id = task.task_arn.rsplit("/", 1)[-1]
@@ -207,13 +207,18 @@ class TaskRun:
                 if state.get("Status") in ("exited", "dead"):
                     exited[name] = {"exit_code": state.get("ExitCode"), "oom": state.get("OOMKilled", False)}
             reason = lifecycle.essential_stop(
-                [{"name": n, "essential": essential[n], "exit_code": exited.get(n, {}).get("exit_code")} for n in essential]
+                [
+                    {"name": n, "essential": essential[n], "exit_code": exited.get(n, {}).get("exit_code")}
+                    for n in essential
+                ]
             )
             if not stopping_started and (reason or self.stop_requested.is_set()):
                 stopping_started = True
                 with LOCK:
                     if not getattr(self.task, "stop_code", None):
-                        self.task.stop_code = lifecycle.USER_INITIATED if self.stop_requested.is_set() else lifecycle.ESSENTIAL_EXITED
+                        self.task.stop_code = (
+                            lifecycle.USER_INITIATED if self.stop_requested.is_set() else lifecycle.ESSENTIAL_EXITED
+                        )
                     if not self.task.stopped_reason:
                         self.task.stopped_reason = reason or "Task stopped by user"
                     self.task.desired_status = "STOPPED"
@@ -237,7 +242,9 @@ class TaskRun:
                 reason = lifecycle.exit_reason(result.get("exit_code"), result.get("oom"))
                 if reason:
                     container.reason = reason
-        self._stopped(getattr(self.task, "stop_code", None) or lifecycle.ESSENTIAL_EXITED, "Essential container in task exited")
+        self._stopped(
+            getattr(self.task, "stop_code", None) or lifecycle.ESSENTIAL_EXITED, "Essential container in task exited"
+        )
 
     @staticmethod
     def _stop_container(docker_container, timeout: int) -> None:
@@ -252,8 +259,8 @@ class TaskRun:
         with LOCK:
             try:
                 backend.create_log_stream(config["group"], stream)
-            except Exception:  # noqa: BLE001 - exists already
-                pass
+            except Exception as e:  # noqa: BLE001 - exists already (a second run of the same task id cannot happen)
+                log.debug("log stream %s: %s", stream, e)
         batch: list[dict] = []
         last_flush = time.monotonic()
 
@@ -314,7 +321,9 @@ class TaskRun:
                     parameter = ssm_backends[account][region].get_parameter(name)
                 except Exception:  # noqa: BLE001
                     return None
-            return parameter.decrypt(parameter.value) if parameter is not None else None  # SecureString: as ECS decrypts it
+            return (
+                parameter.decrypt(parameter.value) if parameter is not None else None
+            )  # SecureString: as ECS decrypts it
 
         return read
 
@@ -374,7 +383,12 @@ class RuntimeECSBackend(EC2ContainerServiceBackend):
     def _calculate_task_resource_requirements(self, task_definition):
         # Fargate takes task-level cpu/memory alone; moto adds container memory and fails on None.
         if task_definition.requires_compatibilities and "FARGATE" in task_definition.requires_compatibilities:
-            return {"CPU": int(task_definition.cpu or 0), "MEMORY": int(task_definition.memory or 0), "PORTS": [], "PORTS_UDP": []}
+            return {
+                "CPU": int(task_definition.cpu or 0),
+                "MEMORY": int(task_definition.memory or 0),
+                "PORTS": [],
+                "PORTS_UDP": [],
+            }
         return super()._calculate_task_resource_requirements(task_definition)
 
     def stop_task(self, cluster_str: str, task_str: str, reason: str) -> Task:

@@ -3,7 +3,7 @@ resource limits, the awslogs stream, and how a task stops. Unit-tested without D
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 # AWS's task lifecycle (ECS developer guide, "Task lifecycle").
 STARTING = ("PROVISIONING", "PENDING", "ACTIVATING", "RUNNING")
@@ -100,10 +100,10 @@ def parse_log_line(raw: bytes) -> tuple[int, str]:
     try:
         # RFC 3339 with nanoseconds: keep microseconds for fromisoformat.
         head, _, frac = stamp.rstrip("Z").partition(".")
-        moment = datetime.fromisoformat(head + ("." + frac[:6] if frac else "")).replace(tzinfo=timezone.utc)
+        moment = datetime.fromisoformat(head + ("." + frac[:6] if frac else "")).replace(tzinfo=UTC)
         return int(moment.timestamp() * 1000), message
     except ValueError:
-        return int(datetime.now(timezone.utc).timestamp() * 1000), text
+        return int(datetime.now(UTC).timestamp() * 1000), text
 
 
 def exit_reason(exit_code: int, oom: bool) -> str | None:

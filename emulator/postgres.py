@@ -113,7 +113,9 @@ class PostgresServer:
     def execute(self, user: str, statements: list[str], dbname: str = "postgres") -> None:
         import psycopg
 
-        with psycopg.connect(host=str(self.socket_dir), port=self.port, user=user, dbname=dbname, autocommit=True) as conn:
+        with psycopg.connect(
+            host=str(self.socket_dir), port=self.port, user=user, dbname=dbname, autocommit=True
+        ) as conn:
             for statement in statements:
                 conn.execute(statement)
             row = conn.execute("SHOW server_version").fetchone()

@@ -7,8 +7,8 @@ in, so unit tests need no emulator.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 class ResourceInitializationError(Exception):
@@ -55,7 +55,8 @@ def resolve(
             if value is None:
                 raise ResourceInitializationError(
                     "unable to pull secrets or registry auth: execution resource retrieval failed: unable to "
-                    f"retrieve secrets from ssm: service call has been retried 1 time(s): invalid parameters: {ref.secret_id}"
+                    "retrieve secrets from ssm: service call has been retried 1 time(s): "
+                    f"invalid parameters: {ref.secret_id}"
                 )
             values[name] = value
             continue

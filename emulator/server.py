@@ -100,8 +100,10 @@ def install_runtime(cfg):
         for account in list(ecs_backends.values()):
             for backend in list(account.values()):
                 for arn, run in getattr(backend, "runs", {}).items():
-                    tasks.append({"task_arn": arn, "last_status": run.task.last_status, "ip": run.ip,
-                                  "exit_codes": {c.name: getattr(c, "exit_code", None) for c in run.task.containers}})  # fmt: skip
+                    codes = {c.name: getattr(c, "exit_code", None) for c in run.task.containers}
+                    tasks.append(
+                        {"task_arn": arn, "last_status": run.task.last_status, "ip": run.ip, "exit_codes": codes}
+                    )
         return {
             "runtime": True,
             "network": cfg.network_name,
@@ -131,7 +133,9 @@ def main() -> None:
         # Tasks reach the emulator at the host's address on their network (never on every interface).
         from emulator.state import runtime
 
-        servers.append(make_server(runtime().engine.gateway, port, app, threaded=True, request_handler=MotoRequestHandler))
+        servers.append(
+            make_server(runtime().engine.gateway, port, app, threaded=True, request_handler=MotoRequestHandler)
+        )
 
     def stop(signum, _frame) -> None:
         raise SystemExit(128 + signum)

@@ -59,7 +59,9 @@ class Env:
     def run(self, task_definition: str, **extra) -> dict:
         response = self.client("ecs").run_task(
             cluster=self.cluster, taskDefinition=task_definition, launchType="FARGATE",
-            networkConfiguration={"awsvpcConfiguration": {"subnets": [self.subnet], "securityGroups": [self.security_group]}},
+            networkConfiguration={
+                "awsvpcConfiguration": {"subnets": [self.subnet], "securityGroups": [self.security_group]}
+            },
             **extra,
         )  # fmt: skip
         assert not response["failures"], response["failures"]

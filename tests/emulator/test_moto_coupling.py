@@ -50,9 +50,18 @@ def test_the_overridden_methods_keep_their_signatures():
         assert found == params, name
     assert list(inspect.signature(RDSBackend.create_db_instance).parameters)[1:] == ["db_kwargs"]
     assert list(inspect.signature(RDSBackend.delete_db_instance).parameters)[1:] == [
-        "db_instance_identifier", "final_db_snapshot_identifier", "skip_final_snapshot", "delete_automated_backups"]  # fmt: skip
-    assert list(inspect.signature(LogsBackend.put_log_events).parameters)[1:] == ["log_group_name", "log_stream_name", "log_events"]
-    assert list(inspect.signature(SecretsManagerBackend.get_secret_value).parameters)[1:] == ["secret_id", "version_id", "version_stage"]
+        "db_instance_identifier", "final_db_snapshot_identifier", "skip_final_snapshot",
+        "delete_automated_backups"]  # fmt: skip
+    assert list(inspect.signature(LogsBackend.put_log_events).parameters)[1:] == [
+        "log_group_name",
+        "log_stream_name",
+        "log_events",
+    ]
+    assert list(inspect.signature(SecretsManagerBackend.get_secret_value).parameters)[1:] == [
+        "secret_id",
+        "version_id",
+        "version_stage",
+    ]
     assert hasattr(Parameter, "decrypt")
 
 

@@ -77,7 +77,9 @@ def test_resolve_a_missing_parameter_names_it():
 
 
 def test_environment_order_platform_definition_secrets_overrides():
-    container = {"environment": [{"name": "A", "value": "def"}, {"name": "S", "value": "def"}, {"name": "R", "value": "def"}]}
+    container = {
+        "environment": [{"name": "A", "value": "def"}, {"name": "S", "value": "def"}, {"name": "R", "value": "def"}]
+    }
     override = {"environment": [{"name": "A", "value": "ovr"}]}
     env = lifecycle.environment(container, {"S": "secret"}, override, {"R": "platform", "AWS_REGION": "r"})
     assert env == {"R": "def", "AWS_REGION": "r", "A": "ovr", "S": "secret"}
@@ -105,7 +107,13 @@ def test_stop_timeout_default_is_fargates_30_seconds():
 
 def test_awslogs_options_and_stream_name():
     config = lifecycle.awslogs(
-        {"logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/g", "awslogs-stream-prefix": "web"}}}, "eu-west-1"
+        {
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {"awslogs-group": "/g", "awslogs-stream-prefix": "web"},
+            }
+        },
+        "eu-west-1",
     )
     assert config == {"group": "/g", "region": "eu-west-1", "prefix": "web", "create_group": False}
     assert lifecycle.awslogs({"logConfiguration": {"logDriver": "json-file"}}, "r") is None

@@ -11,8 +11,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import docker, labelled_containers, make_env
 from stack import Moto
+
+from conftest import docker, labelled_containers, make_env
 
 pytestmark = [pytest.mark.docker, pytest.mark.moto]
 
@@ -54,7 +55,12 @@ def _start_sleeper_and_db(moto: Moto, image: str) -> None:
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if moto.client("rds").describe_db_instances(DBInstanceIdentifier="cleanup-db")["DBInstances"][0]["DBInstanceStatus"] == "available":
+        if (
+            moto.client("rds").describe_db_instances(DBInstanceIdentifier="cleanup-db")["DBInstances"][0][
+                "DBInstanceStatus"
+            ]
+            == "available"
+        ):
             break
         time.sleep(0.5)
     assert labelled_containers(moto.port)

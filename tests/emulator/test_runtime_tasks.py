@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from conftest import labelled_containers
 
 pytestmark = [pytest.mark.docker, pytest.mark.moto]
@@ -15,7 +16,8 @@ PY = "python3"
 
 def test_a_task_runs_for_real_and_reports_its_exit_code_logs_and_lifecycle(rt):
     arn = rt.register("exit3", [{"name": "main", "command": [PY, "-c",
-        "import sys, time; print('first line'); time.sleep(1); print('last line', flush=True); sys.exit(3)"]}])  # fmt: skip
+        "import sys, time; print('first line'); time.sleep(1); print('last line', flush=True); sys.exit(3)",
+    ]}])  # fmt: skip
     started = rt.run(arn)
     assert started["lastStatus"] == "PROVISIONING" and started["desiredStatus"] == "RUNNING"
     task, seen = rt.wait(started["taskArn"])
@@ -44,7 +46,9 @@ def test_environment_order_definition_then_secrets_then_overrides(rt):
         "secrets": [{"name": "PW", "valueFrom": f"{rt.secret_arn}:password::"},
                     {"name": "PORT", "valueFrom": f"{rt.secret_arn}:port::"}],
     }])  # fmt: skip
-    started = rt.run(arn, overrides={"containerOverrides": [{"name": "main", "environment": [{"name": "B", "value": "override"}]}]})
+    started = rt.run(
+        arn, overrides={"containerOverrides": [{"name": "main", "environment": [{"name": "B", "value": "override"}]}]}
+    )
     task, _ = rt.wait(started["taskArn"])
     assert task["containers"][0]["exitCode"] == 0
     assert rt.log_lines("env", "main", started["taskArn"]) == ["from-def override pw-from-secret 5432 us-east-1"]
@@ -52,14 +56,17 @@ def test_environment_order_definition_then_secrets_then_overrides(rt):
 
 def test_command_override_replaces_the_definition_command(rt):
     arn = rt.register("cmd", [{"name": "main", "command": [PY, "-c", "print('definition')"]}])
-    started = rt.run(arn, overrides={"containerOverrides": [{"name": "main", "command": [PY, "-c", "print('override')"]}]})
+    started = rt.run(
+        arn, overrides={"containerOverrides": [{"name": "main", "command": [PY, "-c", "print('override')"]}]}
+    )
     rt.wait(started["taskArn"])
     assert rt.log_lines("cmd", "main", started["taskArn"]) == ["override"]
 
 
 def test_a_missing_json_key_fails_to_start_with_resource_initialization_error(rt):
     arn = rt.register("nokey", [{"name": "main", "command": [PY, "-c", "print('never')"],
-                                 "secrets": [{"name": "X", "valueFrom": f"{rt.secret_arn}:no_such_key::"}]}])  # fmt: skip
+                                 "secrets": [{"name": "X", "valueFrom": f"{rt.secret_arn}:no_such_key::"}],
+                                 }])  # fmt: skip
     started = rt.run(arn)
     task, seen = rt.wait(started["taskArn"])
     assert "RUNNING" not in seen
@@ -134,7 +141,10 @@ def test_containers_of_a_task_share_its_network_namespace(rt):
 
 
 def test_stop_task_sends_sigterm_then_sigkill_after_stop_timeout(rt):
-    ignores_term = "import signal, time; signal.signal(signal.SIGTERM, lambda *a: print('got TERM', flush=True)); print('up', flush=True); time.sleep(600)"
+    ignores_term = (
+        "import signal, time; signal.signal(signal.SIGTERM, lambda *a: print('got TERM', flush=True)); "
+        "print('up', flush=True); time.sleep(600)"
+    )
     arn = rt.register("stop", [{"name": "main", "command": [PY, "-c", ignores_term], "stopTimeout": 2}])
     started = rt.run(arn)
     rt.wait(started["taskArn"], "RUNNING")

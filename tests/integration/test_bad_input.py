@@ -489,7 +489,9 @@ def bad_input_runs(request):
     wanted = [c for c in wanted if c.id in selected]
     module_selected = _selected(request, "test_module_rejects_bad_options")
     # Plain moto: these runs stop at the first write, nothing would run.
-    workers = [Moto(f"http://127.0.0.1:{BAD_INPUT_MOTO_BASE_PORT + i}", runtime=False).start() for i in range(max(1, WORKERS))]
+    workers = [
+        Moto(f"http://127.0.0.1:{BAD_INPUT_MOTO_BASE_PORT + i}", runtime=False).start() for i in range(max(1, WORKERS))
+    ]
     pool: queue.Queue = queue.Queue()
     for moto in workers:
         pool.put(moto)
