@@ -43,8 +43,10 @@ def test_tarball_holds_the_collection_and_no_local_clutter(installed):
                    "django/Dockerfile", "inventories/local/hosts.yml"):  # fmt: skip
         assert wanted in names, wanted
     # The emulator and its scripts stay in the checkout: nothing installed starts local services.
-    for unwanted in ("collections/", ".venv/", ".git/", ".run/", "molecule/", "__pycache__", "emulator/", "scripts/"):
+    for unwanted in ("collections/", ".venv/", ".git/", ".run/", "molecule/", "__pycache__"):
         assert not [n for n in names if unwanted in n], unwanted
+    for top in ("emulator/", "scripts/", "tests/emulator/"):
+        assert not [n for n in names if n.startswith(top)], top
 
 
 def test_playbooks_resolve_by_fqcn(installed):
