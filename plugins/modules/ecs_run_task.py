@@ -173,7 +173,8 @@ notes:
   - Calls ecs:DescribeClusters, ecs:DescribeTaskDefinition, ecs:DescribeServices (with O(network_from_service)),
     ecs:ListTasks, ecs:DescribeTasks, ecs:RunTask, ecs:StopTask (on timeout), logs:GetLogEvents and
     iam:PassRole for the task's roles.
-  - Throttling errors are retried with jittered exponential backoff.
+  - Throttling errors (including ECS's and CloudWatch Logs' C(ThrottlingException)) are retried with jittered
+    exponential backoff.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -413,8 +414,8 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry  # noqa: E402
 
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import ECS_RETRY  # noqa: E402
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_task_logs import MAX_LOG_LINES, container_logs  # noqa: E402
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_task_wait import (  # noqa: E402
     UTC,
@@ -434,9 +435,6 @@ from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_task_wait i
 # Injected so tests can run the waiting loop on a fake clock.
 CLOCK = time.monotonic
 SLEEP = time.sleep
-
-# ECS and CloudWatch Logs throttle with "ThrottlingException", which AWSRetry does not list itself.
-RETRY = AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=30, catch_extra_error_codes=["ThrottlingException"])
 
 FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 STARTED_BY_RE = re.compile(r"^[A-Za-z0-9_/-]{1,128}$")
@@ -868,11 +866,11 @@ def main():
     if errors:
         module.fail_json(msg="Invalid options: " + "; ".join(errors), errors=errors)
 
-    ecs = module.client("ecs", retry_decorator=RETRY)
+    ecs = module.client("ecs", retry_decorator=ECS_RETRY)
 
     def logs_client_for(region):
         extra = {"region": region} if region and region != module.region else {}
-        return module.client("logs", retry_decorator=RETRY, **extra)
+        return module.client("logs", retry_decorator=ECS_RETRY, **extra)
 
     runner = EcsTaskRunner(module, ecs, logs_client_for)
     try:

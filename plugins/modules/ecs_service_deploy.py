@@ -30,6 +30,7 @@ description:
   - With O(create_cluster=true) the cluster is ensured too (C(DescribeClusters) with settings; created or its
     Container Insights setting updated). Omit O(name) to ensure only the cluster.
   - Validates its options before any AWS call.
+  - ECS throttling (C(ThrottlingException)) is retried with jittered exponential backoff.
 author:
   - django_ecs.fargate contributors (@django-ecs)
 options:
@@ -272,8 +273,8 @@ except ImportError:
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import ECS_RETRY
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_rollout import (
     FAILED,
     ROLLED_BACK,
@@ -696,7 +697,7 @@ def main():
     errors = validate(module.params)
     if errors:
         module.fail_json(msg="Invalid options: " + "; ".join(errors), errors=errors)
-    client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+    client = module.client("ecs", retry_decorator=ECS_RETRY)
     try:
         result = Deployer(module, client).run()
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:

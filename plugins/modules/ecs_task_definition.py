@@ -23,6 +23,7 @@ description:
   - Tags are updated in place (C(TagResource)/C(UntagResource)) without a new revision.
   - Validates its options (Fargate cpu/memory pairs, ephemeral storage, role ARNs, container names, ports,
     masked C(********) values) before any AWS call.
+  - ECS throttling (C(ThrottlingException)) is retried with jittered exponential backoff.
 author:
   - django_ecs.fargate contributors (@django-ecs)
 options:
@@ -163,8 +164,8 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import ECS_RETRY
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_taskdef_compare import (
     dict_to_tags,
     diff_tags,
@@ -304,7 +305,7 @@ def main():
         errors.append(f"keep_revisions={keep} is invalid: use 1 or more (or omit it to keep every revision)")
     if errors:
         module.fail_json(msg="Invalid task definition: " + "; ".join(errors), errors=errors)
-    client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+    client = module.client("ecs", retry_decorator=ECS_RETRY)
     try:
         result = ensure(module, client)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:

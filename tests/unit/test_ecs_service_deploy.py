@@ -5,6 +5,7 @@ import datetime
 
 import boto3
 import pytest
+from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from botocore.stub import Stubber
 
 from ansible_collections.django_ecs.fargate.plugins.modules import ecs_service_deploy as mod
@@ -135,6 +136,17 @@ def test_no_op_is_one_describe(aws, capsys):
     failed, result = run(args(wait=True), capsys)
     assert not failed and not result["changed"] and result["changes"] == []
     assert result["rollout_state"] == "completed"
+
+
+def test_throttling_is_retried(aws, capsys, monkeypatch):
+    """ECS answers ThrottlingException (not AWSRetry's "Throttling"): the shared ECS retry must retry it."""
+    sleeps = []
+    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
+    aws.stub.add_client_error("describe_services", "ThrottlingException", "Rate exceeded", 400)
+    aws.describe(service())
+    failed, result = run(args(), capsys)
+    assert not failed and not result["changed"], result.get("msg")
+    assert len(sleeps) == 1
 
 
 def test_create_sends_everything_once_on_aws(aws, capsys):

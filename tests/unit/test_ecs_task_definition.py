@@ -2,6 +2,7 @@
 
 import boto3
 import pytest
+from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from botocore.stub import Stubber
 
 from ansible_collections.django_ecs.fargate.plugins.modules import ecs_task_definition as mod
@@ -180,6 +181,17 @@ def test_keep_revisions_deregisters_older(aws, capsys):
     aws.stub.add_response("deregister_task_definition", {}, {"taskDefinition": arn(2)})
     failed, result = run(args(container_definitions=[container(image="x/y:2")], keep_revisions=2), capsys)
     assert not failed and result["deregistered"] == [arn(2)]
+
+
+def test_throttling_is_retried(aws, capsys, monkeypatch):
+    """ECS answers ThrottlingException (not AWSRetry's "Throttling"): the shared ECS retry must retry it."""
+    sleeps = []
+    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
+    aws.stub.add_client_error("describe_task_definition", "ThrottlingException", "Rate exceeded", 400)
+    aws.describe(described())
+    failed, result = run(args(), capsys)
+    assert not failed and not result["changed"], result.get("msg")
+    assert len(sleeps) == 1
 
 
 def test_api_error_is_reported(aws, capsys):
