@@ -14,8 +14,9 @@ short_description: Register an ECS task definition revision exactly when the def
 version_added: 1.0.0
 description:
   - Compares the desired task definition with the latest C(ACTIVE) revision of O(family), after normalising
-    both (AWS fills defaults such as empty lists, C(essential=true), C(protocol=tcp), C(hostPort) under
-    C(awsvpc), health check defaults, cpu/memory as strings, and returns environment/secrets in any order).
+    both (AWS fills defaults such as empty lists, C(essential=true), container C(cpu=0), C(protocol=tcp),
+    C(hostPort) under C(awsvpc), health check defaults, C(enableFaultInjection=false), container
+    C(versionConsistency=enabled), cpu/memory as strings, and returns environment/secrets in any order).
   - Registers a new revision when anything differs (image, an environment value, a secret C(valueFrom), cpu,
     memory, roles, network mode, log configuration, command, ports...) and never otherwise.
     M(community.aws.ecs_taskdefinition) misses several of these changes.
