@@ -98,6 +98,40 @@ def service(revision=2, deployments=None, drop=(), **kw):
     return s
 
 
+def aws_service(revision=2, **kw):
+    """service() as real DescribeServices answers it (the AWS CLI's update-service example output, plus what AWS
+    fills in on a service created by this module; the Stubber checks it against botocore's model): deployment
+    controller, AZ rebalancing ENABLED (the default for new services), strategy ROLLING, alarms off, platform
+    family, empty placement lists, managed tags off, the service-linked role. None of it is managed here."""
+    s = service(revision, **kw)
+    s["deploymentConfiguration"].update(
+        alarms={"alarmNames": [], "rollback": False, "enable": False}, strategy="ROLLING", bakeTimeInMinutes=0
+    )
+    s["deployments"][0].update(
+        platformVersion="1.4.0",
+        platformFamily="Linux",
+        launchType="FARGATE",
+        networkConfiguration=s["networkConfiguration"],
+        createdAt=T0,
+        updatedAt=T0,
+        rolloutStateReason=f"ECS deployment ecs-svc/{revision} completed.",
+    )
+    s.update(
+        serviceRegistries=[],
+        platformFamily="Linux",
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
+        createdAt=T0,
+        createdBy=f"arn:aws:iam::{ACCOUNT}:role/deployer",
+        placementConstraints=[],
+        placementStrategy=[],
+        schedulingStrategy="REPLICA",
+        deploymentController={"type": "ECS"},
+        enableECSManagedTags=False,
+        availabilityZoneRebalancing="ENABLED",
+    )
+    return s
+
+
 class Aws:
     def __init__(self):
         self.ecs = boto3.client("ecs", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
@@ -136,6 +170,24 @@ def test_no_op_is_one_describe(aws, capsys):
     failed, result = run(args(wait=True), capsys)
     assert not failed and not result["changed"] and result["changes"] == []
     assert result["rollout_state"] == "completed"
+
+
+def test_no_op_on_a_real_aws_response_is_one_describe(aws, capsys):
+    aws.describe(aws_service())
+    failed, result = run(args(wait=True), capsys)
+    assert not failed and not result["changed"] and result["changes"] == [], result.get("changes")
+    assert result["rollout_state"] == "completed"
+
+
+def test_change_on_a_real_aws_response_updates_only_it(aws, capsys):
+    aws.describe(aws_service())
+    aws.stub.add_response(
+        "update_service",
+        {"service": aws_service(3)},
+        {"cluster": CLUSTER, "service": NAME, "taskDefinition": "djangoapp-web:3"},
+    )
+    failed, result = run(args(task_definition="djangoapp-web:3"), capsys)
+    assert not failed and result["changes"] == ["task_definition"]
 
 
 def test_throttling_is_retried(aws, capsys, monkeypatch):
