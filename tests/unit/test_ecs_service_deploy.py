@@ -2,6 +2,7 @@
 the emulator's dropped settings, check mode, and the rollout wait (completed, failed, rolled back, timeout)."""
 
 import datetime
+import json
 
 import boto3
 import pytest
@@ -314,6 +315,55 @@ def test_update_sends_only_what_differs(aws, capsys, change, key, update):
     failed, result = run(args(**change), capsys, diff=True)
     assert not failed and result["changed"] and result["changes"] == [key]
     assert key in result["diff"]["before"]
+
+
+SLR_MESSAGE = "Unable to assume the service linked role. Please verify that the ECS service linked role exists."
+
+
+def test_create_waits_for_the_service_linked_role(aws, capsys):
+    """A fresh account: the first CreateCluster created AWSServiceRoleForECS seconds ago, CreateService is refused."""
+    aws.describe(None, failures=[{"arn": SERVICE_ARN, "reason": "MISSING"}])
+    aws.stub.add_client_error("create_service", "InvalidParameterException", SLR_MESSAGE, 400)
+    aws.stub.add_response("create_service", {"service": aws_service()}, None)
+    failed, result = run(args(), capsys)
+    assert not failed and result["created"], result.get("msg")
+    assert result["iam_wait_seconds"] == 5.0 and aws.clock.sleeps == [5.0]
+    warnings = json.dumps(result["warnings"])
+    assert "CreateService waited 5 s for IAM" in warnings and SLR_MESSAGE in warnings
+
+
+def test_update_waits_for_iam(aws, capsys):
+    aws.describe(aws_service())
+    aws.stub.add_client_error("update_service", "InvalidParameterException", SLR_MESSAGE, 400)
+    aws.stub.add_client_error("update_service", "InvalidParameterException", SLR_MESSAGE, 400)
+    aws.stub.add_response("update_service", {"service": aws_service(3)}, None)
+    failed, result = run(args(task_definition="djangoapp-web:3"), capsys)
+    assert not failed and result["changes"] == ["task_definition"], result.get("msg")
+    assert aws.clock.sleeps == [5.0, 7.5] and result["iam_wait_seconds"] == 12.5
+    assert "UpdateService waited 12 s for IAM (2 refused attempt(s)" in json.dumps(result["warnings"])
+
+
+def test_create_gives_up_waiting_for_iam(aws, capsys):
+    aws.describe(None, failures=[{"arn": SERVICE_ARN, "reason": "MISSING"}])
+    for _attempt in range(12):  # 11 pauses (5, 7.5, 11.25, 16.875, then 20 s) fill the 180 s
+        aws.stub.add_client_error("create_service", "InvalidParameterException", SLR_MESSAGE, 400)
+    failed, result = run(args(), capsys)
+    assert failed and "CreateService was still refused after waiting 180 s for IAM" in result["msg"]
+    assert "create-service-linked-role" in result["msg"]
+    assert sum(aws.clock.sleeps) == pytest.approx(180) and result["iam_wait_seconds"] == 180
+
+
+def test_other_invalid_parameter_errors_are_not_retried(aws, capsys):
+    aws.describe(None, failures=[{"arn": SERVICE_ARN, "reason": "MISSING"}])
+    aws.stub.add_client_error(
+        "create_service",
+        "InvalidParameterException",
+        "The target group does not have an associated load balancer.",
+        400,
+    )
+    failed, result = run(args(), capsys)
+    assert failed and "does not have an associated load balancer" in result["msg"]
+    assert aws.clock.sleeps == []
 
 
 def test_desired_count_left_to_autoscaling(aws, capsys):
