@@ -883,7 +883,7 @@ class EcsTaskRunner:
                 "RunTask was still refused after waiting {:.0f} s for IAM: {}. Check that the ECS service-linked "
                 "role exists (aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com) and that "
                 "the task's roles trust ecs-tasks.amazonaws.com, then run again.".format(
-                    self.result["iam_wait_seconds"], e.response.get("Error", {}).get("Message", "")
+                    self.result["iam_wait_seconds"], e.response.get("Error", {}).get("Message", "").rstrip(".")
                 ),
                 self.result,
             )

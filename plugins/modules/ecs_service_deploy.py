@@ -530,9 +530,10 @@ class Deployer:
             if not is_iam_propagation_error(e):
                 raise
             self.result["iam_wait_seconds"] = round(self.result["iam_wait_seconds"] + CLOCK() - started, 1)
+            refusal = e.response.get("Error", {}).get("Message", "").rstrip(".")
             self.module.fail_json(
                 msg=f"{action} was still refused after waiting {self.result['iam_wait_seconds']:.0f} s for IAM: "
-                f"{e.response.get('Error', {}).get('Message', '')}. Check that the ECS service-linked role exists "
+                f"{refusal}. Check that the ECS service-linked role exists "
                 "(aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com), then run again.",
                 **self.result,
             )
