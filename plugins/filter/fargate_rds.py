@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Drift check for the rds_secret role: compare an rds_instance_info entry with the wanted settings so
-that amazon.aws.rds_instance (several API calls per run) only runs when something differs."""
+that amazon.aws.rds_instance (several API calls per run) only runs when something differs, and send it
+only what RDS accepts as a modification."""
 
 from __future__ import annotations
 
@@ -12,9 +13,16 @@ version_added: 0.1.0
 description:
   - Input is one entry of C(amazon.aws.rds_instance_info)'s C(instances) (snake_case); the argument a dict
     of wanted settings. Returns the sorted names of the settings that differ (empty when none does).
-  - Pending modifications count as applied. C(engine_version) V(16) matches V(16.4). C(max_allocated_storage)
-    V(0) means storage autoscaling off. C(tags) must be present with the wanted values (extra tags are fine).
+  - Pending modifications count as applied. C(max_allocated_storage) V(0) means storage autoscaling off.
+    C(tags) must be present with the wanted values (extra tags are fine).
+  - C(engine_version) differs only for an upgrade RDS would make (see C(rds_engine_version_upgrade)):
+    V(16) matches V(16.4), a pinned V(16.1) matches V(16.10) (RDS upgraded the minor; it cannot go back).
+  - With storage autoscaling on (C(max_allocated_storage) above 0), C(allocated_storage) is a floor: RDS grows
+    the storage itself and never shrinks it, so more than wanted is no difference.
 """
+
+# RDS: "The maximum allocated storage must be increased by at least 10 percent" over the allocated storage.
+MAX_STORAGE_HEADROOM_PERCENT = 10
 
 
 def _actual(instance, key):
@@ -30,6 +38,45 @@ def _actual(instance, key):
     return instance.get(key)
 
 
+def _version(value):
+    """``"16.4"`` -> ``(16, 4)``, ``"16"`` -> ``(16,)``; None when not dotted numbers."""
+    try:
+        return tuple(int(part) for part in str(value).split("."))
+    except ValueError:
+        return None
+
+
+def rds_engine_version_upgrade(current, wanted):
+    """The EngineVersion to send to ModifyDBInstance, or None when RDS has nothing to do (or would refuse it).
+
+    ``current`` is the instance's engine version (empty: no instance yet, send ``wanted``). Sent only for a real
+    upgrade: a higher major (``"17"`` on ``16.4``), or a pinned minor above the current one (``"16.10"`` on
+    ``16.4``). ``"16"`` on ``16.4`` is no change (RDS picked the minor; sending ``16`` again is refused), nor is a
+    pinned ``"16.1"`` on ``16.10`` (RDS upgraded the minor on its own), nor a lower major (no downgrades).
+    """
+    wanted = str(wanted)
+    if not current:
+        return wanted
+    have, want = _version(current), _version(wanted)
+    if have is None or want is None:
+        return None if str(current) == wanted or str(current).startswith(wanted + ".") else wanted
+    if want[0] != have[0]:
+        return wanted if want[0] > have[0] else None
+    if len(want) == 1:
+        return None
+    return wanted if want[1:] > have[1:] else None
+
+
+def rds_min_max_allocated_storage(allocated_storage):
+    """The smallest storage autoscaling ceiling RDS accepts for ``allocated_storage`` GiB (10 % above it)."""
+    allocated = int(allocated_storage)
+    return allocated + -(-allocated * MAX_STORAGE_HEADROOM_PERCENT // 100)
+
+
+def _autoscaling(wanted):
+    return int((wanted or {}).get("max_allocated_storage") or 0) > 0
+
+
 def rds_instance_drift(instance, wanted):
     if not instance:
         return sorted(wanted)
@@ -37,10 +84,11 @@ def rds_instance_drift(instance, wanted):
     for key, want in (wanted or {}).items():
         have = _actual(instance, key)
         if key == "engine_version":
-            have, want = str(have or ""), str(want)
-            same = have == want or have.startswith(want + ".")
+            same = rds_engine_version_upgrade(have or "", want) is None if have else False
         elif key == "max_allocated_storage":
             same = int(have or 0) == int(want or 0)
+        elif key == "allocated_storage" and _autoscaling(wanted):
+            same = have is not None and int(have) >= int(want)
         elif key == "vpc_security_group_ids":
             same = have == sorted(want)
         elif key == "port":
@@ -59,6 +107,33 @@ def rds_instance_drift(instance, wanted):
     return sorted(out)
 
 
+def rds_instance_modify_options(instance, wanted):
+    """What amazon.aws.rds_instance may be given for the engine version and the storage, as a dict.
+
+    rds_instance compares every option it is given with the instance itself (exact equality) and sends what
+    differs, so ``engine_version: "16"`` on a 16.4 instance and ``allocated_storage: 20`` on storage autoscaling
+    grew to 25 would go out as a downgrade and a shrink, which RDS refuses. Returns ``engine_version`` (with
+    ``allow_major_version_upgrade: true`` for a new major, which RDS requires) and ``allocated_storage`` only when
+    they are to be sent: at creation (no ``instance``) or when :func:`rds_instance_drift` reports them.
+    """
+    drift = rds_instance_drift(instance, wanted)
+    out = {}
+    if "engine_version" in wanted and "engine_version" in drift:
+        out["engine_version"] = str(wanted["engine_version"])
+        current = _version(_actual(instance, "engine_version") or "") if instance else None
+        target = _version(wanted["engine_version"])
+        if current and target and target[0] > current[0]:
+            out["allow_major_version_upgrade"] = True
+    if "allocated_storage" in wanted and "allocated_storage" in drift:
+        out["allocated_storage"] = int(wanted["allocated_storage"])
+    return out
+
+
 class FilterModule:
     def filters(self):
-        return {"rds_instance_drift": rds_instance_drift}
+        return {
+            "rds_instance_drift": rds_instance_drift,
+            "rds_instance_modify_options": rds_instance_modify_options,
+            "rds_engine_version_upgrade": rds_engine_version_upgrade,
+            "rds_min_max_allocated_storage": rds_min_max_allocated_storage,
+        }

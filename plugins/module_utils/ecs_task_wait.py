@@ -64,7 +64,12 @@ STOP_CODE_HINTS = {
     "UserInitiated": "someone (or something) called StopTask on this task",
     "ServiceSchedulerInitiated": "the ECS service scheduler stopped this task",
     "TerminationNotice": "the underlying capacity was retired by AWS: run it again",
+    "InfrastructureHealth": "AWS stopped the task because the infrastructure under it (the Fargate host, its "
+    "network or storage) was unhealthy, not because of the container: run it again; if it repeats, check the "
+    "AWS Health Dashboard for the region and zone",
 }
+# Stop codes where AWS, not the container, ended the task: their hint beats the one for the exit code.
+AWS_STOP_CODES = ("InfrastructureHealth", "TerminationNotice", "SpotInterruption")
 
 RUN_TASK_FAILURE_HINTS = (
     ("RESOURCE:", "the cluster has no capacity for this task: add capacity or use Fargate"),
@@ -313,7 +318,9 @@ def classify_outcome(task, essential_names, container=None):
                 name,
                 exit_code,
                 f" ({reason})" if reason else "",
-                _exit_hint(exit_code, reason),
+                f"stop code {stop_code}: {STOP_CODE_HINTS[stop_code]}"
+                if stop_code in AWS_STOP_CODES
+                else _exit_hint(exit_code, reason),
             )
             return Outcome(False, "container_failed", message, exit_code)
     return Outcome(True, "success", "Task {} succeeded: {} exited 0.".format(ident, ", ".join(checked)), main_exit)

@@ -4,10 +4,12 @@
 
 AWS (and moto) fill in defaults when a task definition is registered: empty lists, ``essential: true``,
 container ``cpu: 0``, ``protocol: tcp``, ``hostPort`` equal to ``containerPort`` under ``awsvpc``,
-health check interval/timeout/retries, cpu/memory as strings, and bookkeeping keys (``revision``,
-``status``, ``registeredAt``...). Both the desired definition (RegisterTaskDefinition parameters,
-camelCase) and the described one go through :func:`normalize_task_definition`, so the comparison sees
-only what the user controls. No AWS calls here: unit-tested with fixtures.
+health check interval/timeout/retries, cpu/memory as strings, ``enableFaultInjection: false`` and
+container ``versionConsistency: enabled`` (AWS only, moto leaves them out), and bookkeeping keys
+(``revision``, ``status``, ``compatibilities``, ``requiresAttributes``, ``registeredAt``...). Both the
+desired definition (RegisterTaskDefinition parameters, camelCase) and the described one go through
+:func:`normalize_task_definition`, so the comparison sees only what the user controls.
+No AWS calls here: unit-tested with fixtures.
 """
 
 from __future__ import annotations
@@ -58,6 +60,11 @@ _FALSE_DEFAULTS = (
 
 HEALTH_CHECK_DEFAULTS = {"interval": 30, "timeout": 5, "retries": 3}
 
+# Values DescribeTaskDefinition reports although they were never set, meaning the same as absent
+# (botocore's model: "The default value is false" / "By default, the value is enabled").
+TASK_DEFAULTS = {"enableFaultInjection": False}
+CONTAINER_DEFAULTS = {"versionConsistency": "enabled"}
+
 # Fargate task-level cpu -> allowed memory (MiB).
 FARGATE_CPU_MEMORY = {
     256: [512, 1024, 2048],
@@ -106,6 +113,9 @@ def normalize_container(container, network_mode):
     """Return a container definition with AWS defaults applied and meaningless order removed."""
     c = _prune(copy.deepcopy(container))
     c.setdefault("essential", True)
+    for key, default in CONTAINER_DEFAULTS.items():
+        if c.get(key) == default:
+            c.pop(key)
     if c.get("cpu") in (0, "0"):
         c.pop("cpu")
     for key in ("cpu", "memory", "memoryReservation"):
@@ -155,6 +165,9 @@ def normalize_task_definition(definition):
         return None
     d = {key: copy.deepcopy(definition[key]) for key in TASK_KEYS if key in definition}
     d = _prune(d)
+    for key, default in TASK_DEFAULTS.items():
+        if d.get(key) == default:
+            d.pop(key)
     compat = sorted(set(d.get("requiresCompatibilities") or []))
     if compat:
         d["requiresCompatibilities"] = compat

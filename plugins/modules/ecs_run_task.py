@@ -20,6 +20,12 @@ description:
     pending or running on the cluster (see O(concurrency)), so two migrations never run at once.
   - In check mode it checks that the cluster, the task definition and the service of O(network_from_service)
     exist, and reports a change without running anything.
+  - Passes a C(clientToken) to RunTask, one per module run, so a RunTask that is retried (throttling, a server
+    error after the task was created) cannot start a second task.
+  - When RunTask answers C(InvalidParameterException) because IAM has not caught up yet ("Unable to assume the
+    service linked role" on an account whose first ECS cluster was just created, or "ECS was unable to assume the
+    role" for a role created seconds ago), retries it with backoff for up to 3 minutes, warns that it waited for
+    IAM and returns the wait in RV(iam_wait_seconds).
 author:
   - django_ecs.fargate contributors (@django-ecs)
 options:
@@ -173,7 +179,8 @@ notes:
   - Calls ecs:DescribeClusters, ecs:DescribeTaskDefinition, ecs:DescribeServices (with O(network_from_service)),
     ecs:ListTasks, ecs:DescribeTasks, ecs:RunTask, ecs:StopTask (on timeout), logs:GetLogEvents and
     iam:PassRole for the task's roles.
-  - Throttling errors are retried with jittered exponential backoff.
+  - Throttling errors (including ECS's and CloudWatch Logs' C(ThrottlingException)) are retried with jittered
+    exponential backoff.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -396,6 +403,18 @@ concurrent_tasks:
   type: list
   elements: str
   sample: []
+client_token:
+  description: The C(clientToken) RunTask was called with (unique per module run).
+  returned: when RunTask was called
+  type: str
+  sample: 9f1c2b3a4d5e6f708192a3b4c5d6e7f8
+iam_wait_seconds:
+  description:
+    - Seconds RunTask was retried while AWS answered that it could not assume the ECS service-linked role or a
+      role yet (IAM propagation); 0 when RunTask was not refused for that.
+  returned: when RunTask was called
+  type: float
+  sample: 0
 network_configuration:
   description: The awsvpc configuration used (or, in check mode, that would be used), in boto3 form.
   returned: when the task uses awsvpc
@@ -406,6 +425,7 @@ network_configuration:
 import datetime  # noqa: E402
 import re  # noqa: E402
 import time  # noqa: E402
+import uuid  # noqa: E402
 
 try:
     import botocore
@@ -413,8 +433,13 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry  # noqa: E402
 
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import (  # noqa: E402
+    ECS_RETRY,
+    IAM_WAIT_TIMEOUT,
+    call_waiting_for_iam,
+    is_iam_propagation_error,
+)
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_task_logs import MAX_LOG_LINES, container_logs  # noqa: E402
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_task_wait import (  # noqa: E402
     UTC,
@@ -434,9 +459,6 @@ from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_task_wait i
 # Injected so tests can run the waiting loop on a fake clock.
 CLOCK = time.monotonic
 SLEEP = time.sleep
-
-# ECS and CloudWatch Logs throttle with "ThrottlingException", which AWSRetry does not list itself.
-RETRY = AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=30, catch_extra_error_codes=["ThrottlingException"])
 
 FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 STARTED_BY_RE = re.compile(r"^[A-Za-z0-9_/-]{1,128}$")
@@ -549,6 +571,9 @@ class EcsTaskRunner:
         self.describe_calls = 0
         self.step = "starting"
         self.result = {"changed": False, "describe_tasks_calls": 0, "concurrent_tasks": []}
+        # One token per module run: every retry of this RunTask (AWSRetry, the IAM wait) reuses it, so ECS
+        # starts at most one task for it. botocore would otherwise generate a new token for each call.
+        self.client_token = uuid.uuid4().hex
 
     # ---- AWS reads -------------------------------------------------------------------------
     def _describe_tasks(self, arns):
@@ -706,6 +731,7 @@ class EcsTaskRunner:
             "taskDefinition": definition["taskDefinitionArn"],
             "count": 1,
             "startedBy": params["started_by"],
+            "clientToken": self.client_token,
         }
         if params.get("capacity_provider_strategy"):
             request["capacityProviderStrategy"] = [
@@ -795,7 +821,7 @@ class EcsTaskRunner:
             return self.result
 
         self.step = "running task definition {}".format(definition["taskDefinitionArn"])
-        response = self.ecs.run_task(aws_retry=True, **request)
+        response = self.run_task_waiting_for_iam(request)
         tasks = response.get("tasks", [])
         failures = response.get("failures", [])
         if failures or not tasks:
@@ -839,6 +865,33 @@ class EcsTaskRunner:
         self.result["msg"] = message
         return self.result
 
+    def run_task_waiting_for_iam(self, request):
+        """RunTask, retried while IAM has not caught up (see ecs_retry.call_waiting_for_iam)."""
+        self.result["client_token"] = self.client_token
+        self.result["iam_wait_seconds"] = 0.0
+        started = self.clock()
+        try:
+            response, iam = call_waiting_for_iam(
+                lambda: self.ecs.run_task(aws_retry=True, **request), self.clock, self.sleep, IAM_WAIT_TIMEOUT
+            )
+        except botocore.exceptions.ClientError as e:
+            if not is_iam_propagation_error(e):
+                raise
+            self.result.update(iam_wait_seconds=round(self.clock() - started, 1))
+            self.result["outcome"] = "run_task_failed"
+            raise TaskRunFailed(  # noqa: B904 (the AWS error is in the message)
+                "RunTask was still refused after waiting {:.0f} s for IAM: {}. Check that the ECS service-linked "
+                "role exists (aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com) and that "
+                "the task's roles trust ecs-tasks.amazonaws.com, then run again.".format(
+                    self.result["iam_wait_seconds"], e.response.get("Error", {}).get("Message", "").rstrip(".")
+                ),
+                self.result,
+            )
+        self.result["iam_wait_seconds"] = round(iam.waited_seconds, 1)
+        if iam.waited:
+            self.module.warn(iam.summary("RunTask"))
+        return response
+
     def on_timeout(self, definition, task, essential):
         self.result["outcome"] = "timeout"
         stopped = False
@@ -868,11 +921,11 @@ def main():
     if errors:
         module.fail_json(msg="Invalid options: " + "; ".join(errors), errors=errors)
 
-    ecs = module.client("ecs", retry_decorator=RETRY)
+    ecs = module.client("ecs", retry_decorator=ECS_RETRY)
 
     def logs_client_for(region):
         extra = {"region": region} if region and region != module.region else {}
-        return module.client("logs", retry_decorator=RETRY, **extra)
+        return module.client("logs", retry_decorator=ECS_RETRY, **extra)
 
     runner = EcsTaskRunner(module, ecs, logs_client_for)
     try:

@@ -30,6 +30,11 @@ description:
   - With O(create_cluster=true) the cluster is ensured too (C(DescribeClusters) with settings; created or its
     Container Insights setting updated). Omit O(name) to ensure only the cluster.
   - Validates its options before any AWS call.
+  - ECS throttling (C(ThrottlingException)) is retried with jittered exponential backoff.
+  - When CreateService or UpdateService answers C(InvalidParameterException) because IAM has not caught up yet
+    ("Unable to assume the service linked role" on an account whose first ECS cluster was just created, or "ECS was
+    unable to assume the role"), the call is retried with backoff for up to 3 minutes; the module then warns that
+    it waited for IAM and returns the wait in RV(iam_wait_seconds).
 author:
   - django_ecs.fargate contributors (@django-ecs)
 options:
@@ -237,6 +242,13 @@ created:
   description: Whether the service (or the cluster, in cluster-only mode) was created.
   returned: always
   type: bool
+iam_wait_seconds:
+  description:
+    - Seconds CreateService/UpdateService were retried while AWS answered that it could not assume the ECS
+      service-linked role or a role yet (IAM propagation); 0 when they were not refused for that.
+  returned: always
+  type: float
+  sample: 0
 rollout_state:
   description:
     - C(completed), C(in_progress), C(failed), C(rolled_back), C(timeout), C(not_deployed) (check mode before
@@ -272,8 +284,13 @@ except ImportError:
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import (
+    ECS_RETRY,
+    IAM_WAIT_TIMEOUT,
+    call_waiting_for_iam,
+    is_iam_propagation_error,
+)
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_rollout import (
     FAILED,
     ROLLED_BACK,
@@ -464,7 +481,13 @@ class Deployer:
         self.module = module
         self.client = client
         self.params = module.params
-        self.result = {"cluster": self.params["cluster"], "changed": False, "changes": [], "created": False}
+        self.result = {
+            "cluster": self.params["cluster"],
+            "changed": False,
+            "changes": [],
+            "created": False,
+            "iam_wait_seconds": 0.0,
+        }
         self.before, self.after = {}, {}
 
     # ---- cluster -------------------------------------------------------------------------
@@ -498,6 +521,27 @@ class Deployer:
                 self.client.update_cluster_settings(cluster=p["cluster"], settings=wanted, aws_retry=True)
 
     # ---- service -------------------------------------------------------------------------
+    def waiting_for_iam(self, action, call):
+        """``call()`` (CreateService/UpdateService), retried while IAM has not caught up (ecs_retry)."""
+        started = CLOCK()
+        try:
+            response, iam = call_waiting_for_iam(call, CLOCK, SLEEP, IAM_WAIT_TIMEOUT)
+        except botocore.exceptions.ClientError as e:
+            if not is_iam_propagation_error(e):
+                raise
+            self.result["iam_wait_seconds"] = round(self.result["iam_wait_seconds"] + CLOCK() - started, 1)
+            refusal = e.response.get("Error", {}).get("Message", "").rstrip(".")
+            self.module.fail_json(
+                msg=f"{action} was still refused after waiting {self.result['iam_wait_seconds']:.0f} s for IAM: "
+                f"{refusal}. Check that the ECS service-linked role exists "
+                "(aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com), then run again.",
+                **self.result,
+            )
+        self.result["iam_wait_seconds"] = round(self.result["iam_wait_seconds"] + iam.waited_seconds, 1)
+        if iam.waited:
+            self.module.warn(iam.summary(action))
+        return response
+
     def describe_service(self):
         p = self.params
         try:
@@ -535,14 +579,17 @@ class Deployer:
             request[API_NAMES[key]] = desired[key]
         if p["tags"]:
             request["tags"] = dict_to_tags(p["tags"])
-        service = self.client.create_service(aws_retry=True, **request)["service"]
+        service = self.waiting_for_iam("CreateService", lambda: self.client.create_service(aws_retry=True, **request))[
+            "service"
+        ]
         # Emulators drop some settings on CreateService; fix exactly what the response lacks (AWS: nothing).
         dropped = diff_settings(current_settings(service), desired)
         if dropped:
             update = {API_NAMES[key]: desired[key] for key in dropped}
-            service = self.client.update_service(cluster=p["cluster"], service=p["name"], aws_retry=True, **update)[
-                "service"
-            ]
+            service = self.waiting_for_iam(
+                "UpdateService",
+                lambda: self.client.update_service(cluster=p["cluster"], service=p["name"], aws_retry=True, **update),
+            )["service"]
             self.result["fixed_after_create"] = dropped
         return service
 
@@ -600,8 +647,11 @@ class Deployer:
                     if p["force_new_deployment"]:
                         update["forceNewDeployment"] = True
                     tags = service.get("tags")
-                    service = self.client.update_service(
-                        cluster=p["cluster"], service=p["name"], aws_retry=True, **update
+                    service = self.waiting_for_iam(
+                        "UpdateService",
+                        lambda: self.client.update_service(
+                            cluster=p["cluster"], service=p["name"], aws_retry=True, **update
+                        ),
                     )["service"]
                     service.setdefault("tags", tags)
                     deployed = True
@@ -696,7 +746,7 @@ def main():
     errors = validate(module.params)
     if errors:
         module.fail_json(msg="Invalid options: " + "; ".join(errors), errors=errors)
-    client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+    client = module.client("ecs", retry_decorator=ECS_RETRY)
     try:
         result = Deployer(module, client).run()
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:

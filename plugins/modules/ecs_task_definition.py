@@ -14,8 +14,9 @@ short_description: Register an ECS task definition revision exactly when the def
 version_added: 1.0.0
 description:
   - Compares the desired task definition with the latest C(ACTIVE) revision of O(family), after normalising
-    both (AWS fills defaults such as empty lists, C(essential=true), C(protocol=tcp), C(hostPort) under
-    C(awsvpc), health check defaults, cpu/memory as strings, and returns environment/secrets in any order).
+    both (AWS fills defaults such as empty lists, C(essential=true), container C(cpu=0), C(protocol=tcp),
+    C(hostPort) under C(awsvpc), health check defaults, C(enableFaultInjection=false), container
+    C(versionConsistency=enabled), cpu/memory as strings, and returns environment/secrets in any order).
   - Registers a new revision when anything differs (image, an environment value, a secret C(valueFrom), cpu,
     memory, roles, network mode, log configuration, command, ports...) and never otherwise.
     M(community.aws.ecs_taskdefinition) misses several of these changes.
@@ -23,6 +24,7 @@ description:
   - Tags are updated in place (C(TagResource)/C(UntagResource)) without a new revision.
   - Validates its options (Fargate cpu/memory pairs, ephemeral storage, role ARNs, container names, ports,
     masked C(********) values) before any AWS call.
+  - ECS throttling (C(ThrottlingException)) is retried with jittered exponential backoff.
 author:
   - django_ecs.fargate contributors (@django-ecs)
 options:
@@ -163,8 +165,8 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import ECS_RETRY
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_taskdef_compare import (
     dict_to_tags,
     diff_tags,
@@ -304,7 +306,7 @@ def main():
         errors.append(f"keep_revisions={keep} is invalid: use 1 or more (or omit it to keep every revision)")
     if errors:
         module.fail_json(msg="Invalid task definition: " + "; ".join(errors), errors=errors)
-    client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+    client = module.client("ecs", retry_decorator=ECS_RETRY)
     try:
         result = ensure(module, client)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:

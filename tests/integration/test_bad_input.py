@@ -147,6 +147,14 @@ CASES = [
         r"100",
     ),
     case(
+        "max-storage-less-than-10-percent-above",
+        "rds_secret",
+        {"rds_secret_allocated_storage": 20, "rds_secret_max_allocated_storage": 21},
+        r"rds_secret_max_allocated_storage",
+        r"is 21",
+        r"22 \(at least 10 % above rds_secret_allocated_storage 20\)",
+    ),
+    case(
         "allocated-storage-too-small",
         "rds_secret",
         {"rds_secret_allocated_storage": 10},

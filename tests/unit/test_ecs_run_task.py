@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import re
 
 import boto3
 import pytest
@@ -173,6 +174,7 @@ ANY_RUN = {
     "taskDefinition": TD_ARN,
     "count": 1,
     "startedBy": "django-ecs-run-task",
+    "clientToken": ANY,
     "launchType": "FARGATE",
     "networkConfiguration": NETWORK,
 }
@@ -242,6 +244,7 @@ def test_overrides_tags_and_capacity_provider_reach_run_task(aws, capsys):
             "taskDefinition": TD_ARN,
             "count": 1,
             "startedBy": "django-ecs-migrate",
+            "clientToken": ANY,
             "capacityProviderStrategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}],
             "platformVersion": "1.4.0",
             "networkConfiguration": {
@@ -301,6 +304,7 @@ def test_ec2_bridge_task_needs_no_network(aws, capsys):
             "taskDefinition": TD_ARN,
             "count": 1,
             "startedBy": "django-ecs-run-task",
+            "clientToken": ANY,
             "launchType": "EC2",
         },
     )
@@ -423,6 +427,89 @@ def test_throttling_is_retried(aws, capsys):
     assert not failed, result["msg"]
     assert len(aws.retry_sleeps) == 3  # two DescribeTasks retries and one GetLogEvents retry
     assert result["describe_tasks_calls"] == 1  # one logical call, retried inside AWSRetry
+
+
+# ---- clientToken and waiting for IAM --------------------------------------------------------------
+
+SLR_MESSAGE = "Unable to assume the service linked role. Please verify that the ECS service linked role exists."
+ROLE_MESSAGE = (
+    "ECS was unable to assume the role 'arn:aws:iam::123456789012:role/djangoapp-execution' that was provided for "
+    "this task. Please verify that the role being passed has the proper trust relationship and permissions and "
+    "that your IAM user has permissions to pass this role."
+)
+
+
+def record_client_tokens(aws):
+    """The clientToken of every RunTask request as serialised for the wire (so one botocore generated counts)."""
+    tokens = []
+
+    def record(params, event_name, **kwargs):
+        if event_name == "before-call.ecs.RunTask":
+            tokens.append(json.loads(params["body"]).get("clientToken"))
+
+    # On every call, ahead of the Stubber's own before-call handler (which answers and ends the event).
+    aws.ecs.meta.events.register_first("before-call.*.*", record)
+    return tokens
+
+
+def test_a_retried_run_task_reuses_its_client_token(aws, capsys):
+    tokens = record_client_tokens(aws)
+    prelude(aws)
+    # A server error after the request reached ECS: AWSRetry sends RunTask again; the same token lets ECS
+    # answer with the task it already started instead of starting a second one.
+    aws.error("run_task", "ServiceUnavailable", "Service Unavailable", params=ANY_RUN)
+    run_task(aws)
+    failed, result = run({**BASE, "wait": False}, capsys)
+    assert not failed, result["msg"]
+    assert len(tokens) == 2 and tokens[0] == tokens[1], tokens
+    assert re.fullmatch(r"[!-~]{1,64}", tokens[0])
+    assert result["client_token"] == tokens[0]
+    # The next module run uses a new token (a token ECS saw succeed would return the old task for 24 h).
+    prelude(aws)
+    run_task(aws)
+    failed, result = run({**BASE, "wait": False}, capsys)
+    assert not failed and len(tokens) == 3 and tokens[2] != tokens[0]
+
+
+@pytest.mark.parametrize("message", [SLR_MESSAGE, ROLE_MESSAGE], ids=["service-linked-role", "task-role"])
+def test_run_task_waits_for_iam(aws, capsys, message):
+    tokens = record_client_tokens(aws)
+    prelude(aws)
+    aws.error("run_task", "InvalidParameterException", message, params=ANY_RUN)
+    run_task(aws)
+    describe(aws, stopped_task())
+    log_events(aws)
+    failed, result = run(BASE, capsys)
+    assert not failed, result["msg"]
+    assert result["outcome"] == "success"
+    assert result["iam_wait_seconds"] == 5.0
+    assert aws.clock.sleeps == [5.0, 1.0]  # the IAM pause, then the first task poll
+    warnings = json.dumps(result["warnings"])
+    assert "RunTask waited 5 s for IAM" in warnings and json.dumps(message)[1:-1] in warnings, warnings
+    assert len(tokens) == 2 and tokens[0] == tokens[1]  # the refused request started nothing; same token
+
+
+def test_run_task_gives_up_waiting_for_iam(aws, capsys):
+    prelude(aws)
+    # 5, 7.5, 11.25, 16.875 s, then 20 s pauses: 11 pauses fill the 180 s, the 12th refusal ends the wait.
+    for _attempt in range(12):
+        aws.error("run_task", "InvalidParameterException", SLR_MESSAGE, params=ANY_RUN)
+    failed, result = run(BASE, capsys)
+    assert failed
+    assert result["outcome"] == "run_task_failed"
+    assert "still refused after waiting 180 s for IAM" in result["msg"]
+    assert "create-service-linked-role" in result["msg"]
+    assert sum(aws.clock.sleeps) == pytest.approx(180) and len(aws.clock.sleeps) == 11
+    assert result["iam_wait_seconds"] == 180
+    assert "task_arn" not in result
+
+
+def test_other_invalid_parameter_errors_are_not_retried(aws, capsys):
+    prelude(aws)
+    aws.error("run_task", "InvalidParameterException", "No Container Instances were found in your cluster.")
+    failed, result = run(BASE, capsys)
+    assert failed and "No Container Instances" in result["msg"]
+    assert aws.clock.sleeps == []
 
 
 def test_aws_error_is_reported_with_the_step(aws, capsys):

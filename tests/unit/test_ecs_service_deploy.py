@@ -2,9 +2,11 @@
 the emulator's dropped settings, check mode, and the rollout wait (completed, failed, rolled back, timeout)."""
 
 import datetime
+import json
 
 import boto3
 import pytest
+from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from botocore.stub import Stubber
 
 from ansible_collections.django_ecs.fargate.plugins.modules import ecs_service_deploy as mod
@@ -97,6 +99,40 @@ def service(revision=2, deployments=None, drop=(), **kw):
     return s
 
 
+def aws_service(revision=2, **kw):
+    """service() as real DescribeServices answers it (the AWS CLI's update-service example output, plus what AWS
+    fills in on a service created by this module; the Stubber checks it against botocore's model): deployment
+    controller, AZ rebalancing ENABLED (the default for new services), strategy ROLLING, alarms off, platform
+    family, empty placement lists, managed tags off, the service-linked role. None of it is managed here."""
+    s = service(revision, **kw)
+    s["deploymentConfiguration"].update(
+        alarms={"alarmNames": [], "rollback": False, "enable": False}, strategy="ROLLING", bakeTimeInMinutes=0
+    )
+    s["deployments"][0].update(
+        platformVersion="1.4.0",
+        platformFamily="Linux",
+        launchType="FARGATE",
+        networkConfiguration=s["networkConfiguration"],
+        createdAt=T0,
+        updatedAt=T0,
+        rolloutStateReason=f"ECS deployment ecs-svc/{revision} completed.",
+    )
+    s.update(
+        serviceRegistries=[],
+        platformFamily="Linux",
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
+        createdAt=T0,
+        createdBy=f"arn:aws:iam::{ACCOUNT}:role/deployer",
+        placementConstraints=[],
+        placementStrategy=[],
+        schedulingStrategy="REPLICA",
+        deploymentController={"type": "ECS"},
+        enableECSManagedTags=False,
+        availabilityZoneRebalancing="ENABLED",
+    )
+    return s
+
+
 class Aws:
     def __init__(self):
         self.ecs = boto3.client("ecs", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
@@ -135,6 +171,35 @@ def test_no_op_is_one_describe(aws, capsys):
     failed, result = run(args(wait=True), capsys)
     assert not failed and not result["changed"] and result["changes"] == []
     assert result["rollout_state"] == "completed"
+
+
+def test_no_op_on_a_real_aws_response_is_one_describe(aws, capsys):
+    aws.describe(aws_service())
+    failed, result = run(args(wait=True), capsys)
+    assert not failed and not result["changed"] and result["changes"] == [], result.get("changes")
+    assert result["rollout_state"] == "completed"
+
+
+def test_change_on_a_real_aws_response_updates_only_it(aws, capsys):
+    aws.describe(aws_service())
+    aws.stub.add_response(
+        "update_service",
+        {"service": aws_service(3)},
+        {"cluster": CLUSTER, "service": NAME, "taskDefinition": "djangoapp-web:3"},
+    )
+    failed, result = run(args(task_definition="djangoapp-web:3"), capsys)
+    assert not failed and result["changes"] == ["task_definition"]
+
+
+def test_throttling_is_retried(aws, capsys, monkeypatch):
+    """ECS answers ThrottlingException (not AWSRetry's "Throttling"): the shared ECS retry must retry it."""
+    sleeps = []
+    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
+    aws.stub.add_client_error("describe_services", "ThrottlingException", "Rate exceeded", 400)
+    aws.describe(service())
+    failed, result = run(args(), capsys)
+    assert not failed and not result["changed"], result.get("msg")
+    assert len(sleeps) == 1
 
 
 def test_create_sends_everything_once_on_aws(aws, capsys):
@@ -250,6 +315,55 @@ def test_update_sends_only_what_differs(aws, capsys, change, key, update):
     failed, result = run(args(**change), capsys, diff=True)
     assert not failed and result["changed"] and result["changes"] == [key]
     assert key in result["diff"]["before"]
+
+
+SLR_MESSAGE = "Unable to assume the service linked role. Please verify that the ECS service linked role exists."
+
+
+def test_create_waits_for_the_service_linked_role(aws, capsys):
+    """A fresh account: the first CreateCluster created AWSServiceRoleForECS seconds ago, CreateService is refused."""
+    aws.describe(None, failures=[{"arn": SERVICE_ARN, "reason": "MISSING"}])
+    aws.stub.add_client_error("create_service", "InvalidParameterException", SLR_MESSAGE, 400)
+    aws.stub.add_response("create_service", {"service": aws_service()}, None)
+    failed, result = run(args(), capsys)
+    assert not failed and result["created"], result.get("msg")
+    assert result["iam_wait_seconds"] == 5.0 and aws.clock.sleeps == [5.0]
+    warnings = json.dumps(result["warnings"])
+    assert "CreateService waited 5 s for IAM" in warnings and SLR_MESSAGE in warnings
+
+
+def test_update_waits_for_iam(aws, capsys):
+    aws.describe(aws_service())
+    aws.stub.add_client_error("update_service", "InvalidParameterException", SLR_MESSAGE, 400)
+    aws.stub.add_client_error("update_service", "InvalidParameterException", SLR_MESSAGE, 400)
+    aws.stub.add_response("update_service", {"service": aws_service(3)}, None)
+    failed, result = run(args(task_definition="djangoapp-web:3"), capsys)
+    assert not failed and result["changes"] == ["task_definition"], result.get("msg")
+    assert aws.clock.sleeps == [5.0, 7.5] and result["iam_wait_seconds"] == 12.5
+    assert "UpdateService waited 12 s for IAM (2 refused attempt(s)" in json.dumps(result["warnings"])
+
+
+def test_create_gives_up_waiting_for_iam(aws, capsys):
+    aws.describe(None, failures=[{"arn": SERVICE_ARN, "reason": "MISSING"}])
+    for _attempt in range(12):  # 11 pauses (5, 7.5, 11.25, 16.875, then 20 s) fill the 180 s
+        aws.stub.add_client_error("create_service", "InvalidParameterException", SLR_MESSAGE, 400)
+    failed, result = run(args(), capsys)
+    assert failed and "CreateService was still refused after waiting 180 s for IAM" in result["msg"]
+    assert "create-service-linked-role" in result["msg"]
+    assert sum(aws.clock.sleeps) == pytest.approx(180) and result["iam_wait_seconds"] == 180
+
+
+def test_other_invalid_parameter_errors_are_not_retried(aws, capsys):
+    aws.describe(None, failures=[{"arn": SERVICE_ARN, "reason": "MISSING"}])
+    aws.stub.add_client_error(
+        "create_service",
+        "InvalidParameterException",
+        "The target group does not have an associated load balancer.",
+        400,
+    )
+    failed, result = run(args(), capsys)
+    assert failed and "does not have an associated load balancer" in result["msg"]
+    assert aws.clock.sleeps == []
 
 
 def test_desired_count_left_to_autoscaling(aws, capsys):

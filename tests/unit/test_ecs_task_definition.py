@@ -1,7 +1,10 @@
 """ecs_task_definition through main(), on a stubbed ECS client: API calls per case, check mode, diff."""
 
+import datetime
+
 import boto3
 import pytest
+from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from botocore.stub import Stubber
 
 from ansible_collections.django_ecs.fargate.plugins.modules import ecs_task_definition as mod
@@ -69,6 +72,28 @@ def described(revision=3, **container_kw):
     }
 
 
+def aws_described(revision=3, **container_kw):
+    """described() with everything real DescribeTaskDefinition adds (the Stubber checks it against botocore's
+    model): enableFaultInjection false, container versionConsistency enabled, empty lists, requiresAttributes,
+    registeredAt/By. moto leaves enableFaultInjection and versionConsistency out."""
+    response = described(revision, **container_kw)
+    td = response["taskDefinition"]
+    c = td["containerDefinitions"][0]
+    c.update(environmentFiles=[], systemControls=[], ulimits=[], versionConsistency="enabled")
+    td.update(
+        enableFaultInjection=False,
+        requiresAttributes=[
+            {"name": "ecs.capability.execution-role-ecr-pull"},
+            {"name": "ecs.capability.secrets.asm.environment-variables"},
+            {"name": "ecs.capability.task-eni"},
+            {"name": "com.amazonaws.ecs.capability.docker-remote-api.1.18"},
+        ],
+        registeredAt=datetime.datetime(2026, 1, 1, 10, 0, tzinfo=datetime.UTC),
+        registeredBy="arn:aws:sts::123456789012:assumed-role/deployer/ansible",
+    )
+    return response
+
+
 class Aws:
     def __init__(self):
         self.ecs = boto3.client("ecs", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
@@ -103,6 +128,20 @@ def test_no_op_is_one_call(aws, capsys):
     assert result["task_definition"] == f"{FAMILY}:3"
     assert result["task_definition_arn"] == arn(3)
     assert result["revision"] == 3
+
+
+def test_no_op_on_a_real_aws_response_is_one_call(aws, capsys):
+    aws.describe(aws_described())
+    failed, result = run(args(), capsys)
+    assert not failed and not result["changed"] and result["changes"] == [], result.get("changes")
+    assert result["task_definition"] == f"{FAMILY}:3"
+
+
+def test_change_on_a_real_aws_response_registers(aws, capsys):
+    aws.describe(aws_described())
+    aws.stub.add_response("register_task_definition", aws_described(revision=4, image="repo/djangoapp:def"), None)
+    failed, result = run(args(container_definitions=[container(image="repo/djangoapp:def")]), capsys)
+    assert not failed and result["registered"] and result["changes"] == ["container.web.image"]
 
 
 def test_first_registration(aws, capsys):
@@ -180,6 +219,17 @@ def test_keep_revisions_deregisters_older(aws, capsys):
     aws.stub.add_response("deregister_task_definition", {}, {"taskDefinition": arn(2)})
     failed, result = run(args(container_definitions=[container(image="x/y:2")], keep_revisions=2), capsys)
     assert not failed and result["deregistered"] == [arn(2)]
+
+
+def test_throttling_is_retried(aws, capsys, monkeypatch):
+    """ECS answers ThrottlingException (not AWSRetry's "Throttling"): the shared ECS retry must retry it."""
+    sleeps = []
+    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
+    aws.stub.add_client_error("describe_task_definition", "ThrottlingException", "Rate exceeded", 400)
+    aws.describe(described())
+    failed, result = run(args(), capsys)
+    assert not failed and not result["changed"], result.get("msg")
+    assert len(sleeps) == 1
 
 
 def test_api_error_is_reported(aws, capsys):

@@ -263,6 +263,21 @@ def test_spot_interruption():
     assert "Spot" in w.classify_outcome(t, ["migrate"]).message
 
 
+@pytest.mark.parametrize("exit_code", [None, 137], ids=["no-exit-code", "killed"])
+def test_infrastructure_health_hint(exit_code):
+    """stopCode InfrastructureHealth (botocore's TaskStopCode enum): AWS ended the task, not the container."""
+    t = task(
+        "STOPPED",
+        stopCode="InfrastructureHealth",
+        stoppedReason="Task stopped due to an infrastructure health issue.",
+        containers=[container(exit_code=exit_code)],
+    )
+    outcome = w.classify_outcome(t, ["migrate"])
+    assert not outcome.ok
+    assert "infrastructure under it" in outcome.message and "run it again" in outcome.message
+    assert "ran out of memory" not in outcome.message
+
+
 def test_named_container_missing():
     outcome = w.classify_outcome(task("STOPPED", containers=[container(exit_code=0)]), ["migrate"], container="web")
     assert outcome.kind == "container_missing"

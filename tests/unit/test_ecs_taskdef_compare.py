@@ -77,8 +77,100 @@ def described():
     return d
 
 
+def aws_described():
+    """desired() as real DescribeTaskDefinition answers it (the shape of the AWS CLI's describe-task-definition and
+    delete-task-definitions examples, plus what AWS added since: ``enableFaultInjection: false`` on every
+    definition, container ``versionConsistency``), with every default AWS fills in. moto leaves several out."""
+    return {
+        "taskDefinitionArn": "arn:aws:ecs:us-east-1:123456789012:task-definition/djangoapp-web:4",
+        "containerDefinitions": [
+            {
+                "name": "web",
+                "image": "127.0.0.1:5057/djangoapp:abc123",
+                "cpu": 0,
+                "memory": 512,
+                "portMappings": [{"containerPort": 8000, "hostPort": 8000, "protocol": "tcp"}],
+                "essential": True,
+                "environment": [
+                    {"name": "DJANGO_SECURE_SSL_REDIRECT", "value": "false"},
+                    {"name": "DB_PORT", "value": "5432"},
+                    {"name": "DB_HOST", "value": "db.local"},
+                ],
+                "environmentFiles": [],
+                "mountPoints": [],
+                "volumesFrom": [],
+                "secrets": [
+                    {"name": "DB_PASSWORD", "valueFrom": f"{SECRET}:password::"},
+                    {"name": "DB_NAME", "valueFrom": f"{SECRET}:dbname::"},
+                ],
+                "readonlyRootFilesystem": False,
+                "ulimits": [],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "/ecs/djangoapp",
+                        "awslogs-region": "us-east-1",
+                        "awslogs-stream-prefix": "django-webapp",
+                    },
+                    "secretOptions": [],
+                },
+                "systemControls": [],
+                "versionConsistency": "enabled",
+            }
+        ],
+        "family": "djangoapp-web",
+        "taskRoleArn": TASK_ROLE,
+        "executionRoleArn": EXEC_ROLE,
+        "networkMode": "awsvpc",
+        "revision": 4,
+        "volumes": [],
+        "status": "ACTIVE",
+        "requiresAttributes": [
+            {"name": "com.amazonaws.ecs.capability.logging-driver.awslogs"},
+            {"name": "ecs.capability.execution-role-awslogs"},
+            {"name": "com.amazonaws.ecs.capability.docker-remote-api.1.19"},
+            {"name": "ecs.capability.secrets.asm.environment-variables"},
+            {"name": "com.amazonaws.ecs.capability.task-iam-role"},
+            {"name": "ecs.capability.execution-role-ecr-pull"},
+            {"name": "com.amazonaws.ecs.capability.docker-remote-api.1.18"},
+            {"name": "ecs.capability.task-eni"},
+        ],
+        "placementConstraints": [],
+        "compatibilities": ["EC2", "FARGATE"],
+        "runtimePlatform": {"cpuArchitecture": "X86_64", "operatingSystemFamily": "LINUX"},
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256",
+        "memory": "512",
+        "ephemeralStorage": {"sizeInGiB": 21},
+        "registeredAt": "2026-01-01T10:00:00.000000+00:00",
+        "registeredBy": "arn:aws:sts::123456789012:assumed-role/deployer/ansible",
+        "enableFaultInjection": False,
+    }
+
+
 def test_aws_filled_defaults_compare_equal():
     assert cmp.diff_task_definitions(described(), desired()) == ([], {}, {})
+
+
+def test_real_aws_response_compares_equal():
+    """A no-op on AWS: enableFaultInjection false and versionConsistency enabled are AWS's defaults, not changes."""
+    assert cmp.diff_task_definitions(aws_described(), desired()) == ([], {}, {})
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        (lambda d: _container(d).update(image="127.0.0.1:5057/djangoapp:def456"), "container.web.image"),
+        (lambda d: d.update(enableFaultInjection=True), "enableFaultInjection"),
+        (lambda d: _container(d).update(versionConsistency="disabled"), "container.web.versionConsistency"),
+    ],
+    ids=["image", "fault-injection-on", "version-consistency-off"],
+)
+def test_real_aws_response_still_shows_a_real_change(change, path):
+    d = desired()
+    change(d)
+    changes, before, after = cmp.diff_task_definitions(aws_described(), d)
+    assert changes == [path]
 
 
 def test_defaults_that_aws_fills_are_optional_in_the_request():
