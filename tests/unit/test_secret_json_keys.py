@@ -1,13 +1,14 @@
 """secret_json_keys through main(), on a stubbed Secrets Manager client."""
 
 import json
+import string
 
 import boto3
 import pytest
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-from botocore.stub import ANY, Stubber
+from botocore.stub import Stubber
 
 from ansible_collections.django_ecs.fargate.plugins.modules import secret_json_keys as mod
 
@@ -45,24 +46,49 @@ def existing(content):
     return {"ARN": ARN, "Name": "app/app", "SecretString": json.dumps(content), "VersionId": "0" * 32}
 
 
+class Capture:
+    """Stands in for an expected request parameter: matches anything and keeps what was sent."""
+
+    def __init__(self):
+        self.value = None
+
+    def __eq__(self, other):
+        self.value = other
+        return True
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+
 def test_creates_with_generated_values_once(sm, capsys):
     sm.add_client_error("get_secret_value", "ResourceNotFoundException", "nope")
-
+    body = Capture()
     sm.add_response(
         "create_secret",
         {"ARN": ARN, "Name": "app/app"},
-        {"Name": "app/app", "SecretString": ANY, "Tags": [{"Key": "fargate:stack", "Value": "app"}]},
+        {"Name": "app/app", "SecretString": body, "Tags": [{"Key": "fargate:stack", "Value": "app"}]},
     )
+    # "app" is also in the ARN: were the values no_log, Ansible would mask the ARN ("secret:********/********-...").
     failed, result = run(
-        {"values": {"username": "postgres"}, "generate": GENERATE, "tags": {"fargate:stack": "app"}}, capsys
+        {"values": {"username": "app", "dbname": "app"}, "generate": GENERATE, "tags": {"fargate:stack": "app"}},
+        capsys,
     )
     assert not failed and result["changed"] and result["created"]
-    assert result["arn"] == ARN and "********" not in result["arn"]
-    assert sorted(result["changed_keys"]) == ["django_secret_key", "password", "username"]
-    # the result never carries a value
-    assert set(result) >= {"arn", "key_names", "changed_keys"} and "password" not in json.dumps(
-        {k: v for k, v in result.items() if k not in ("key_names", "changed_keys", "invocation")}
-    )
+    # The secret holds the given values and the generated ones, from the requested character classes.
+    content = json.loads(body.value)
+    assert sorted(content) == ["dbname", "django_secret_key", "password", "username"]
+    assert content["username"] == "app" and content["dbname"] == "app"
+    password, key = content["password"], content["django_secret_key"]
+    assert len(password) == 32 and password.isascii() and password.isalnum()
+    assert len(key) == 64 and set(key) <= set(string.ascii_letters + string.digits + string.punctuation)
+    assert result["arn"] == ARN  # unmasked, usable by the task definitions
+    assert sorted(result["changed_keys"]) == ["dbname", "django_secret_key", "password", "username"]
+    assert result["key_names"] == ["dbname", "django_secret_key", "password", "username"]
+    # Neither generated value is anywhere in what the module printed (result, invocation, warnings).
+    printed = json.dumps(result)
+    for value in (password, key):
+        assert json.dumps(value)[1:-1] not in printed  # as JSON spells it (the key may hold quotes, backslashes)
+    assert "********" not in printed
 
 
 def test_generated_values_shape():
