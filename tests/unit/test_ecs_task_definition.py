@@ -69,6 +69,22 @@ def described(revision=3, **container_kw):
     }
 
 
+def register_request(containers, tags=None):
+    """The RegisterTaskDefinition request args() makes, with these containers."""
+    request = {
+        "family": FAMILY,
+        "containerDefinitions": containers,
+        "requiresCompatibilities": ["FARGATE"],
+        "networkMode": "awsvpc",
+        "cpu": "256",
+        "memory": "512",
+        "executionRoleArn": EXEC_ROLE,
+        "ephemeralStorage": {"sizeInGiB": 21},
+        "tags": [{"key": "fargate:stack", "value": "djangoapp"}] if tags is None else tags,
+    }
+    return request
+
+
 class Aws:
     def __init__(self):
         self.ecs = boto3.client("ecs", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
@@ -128,17 +144,27 @@ def test_first_registration(aws, capsys):
 
 
 @pytest.mark.parametrize(
-    ("change", "path"),
+    ("change", "path", "sent"),
     [
-        ({"container_definitions": [container(image="repo/djangoapp:def")]}, "container.web.image"),
-        ({"container_definitions": [container(db_host="db2.local")]}, "container.web.environment"),
-        ({"cpu": "512", "memory": "1024"}, "cpu"),
-        ({"execution_role_arn": EXEC_ROLE + "-2"}, "executionRoleArn"),
+        (
+            {"container_definitions": [container(image="repo/djangoapp:def")]},
+            "container.web.image",
+            {"containerDefinitions": [container(image="repo/djangoapp:def")]},
+        ),
+        (
+            {"container_definitions": [container(db_host="db2.local")]},
+            "container.web.environment",
+            {"containerDefinitions": [container(db_host="db2.local")]},
+        ),
+        ({"cpu": "512", "memory": "1024"}, "cpu", {"cpu": "512", "memory": "1024"}),
+        ({"execution_role_arn": EXEC_ROLE + "-2"}, "executionRoleArn", {"executionRoleArn": EXEC_ROLE + "-2"}),
     ],
 )
-def test_change_registers_one_revision_with_diff(aws, capsys, change, path):
+def test_change_registers_one_revision_with_diff(aws, capsys, change, path, sent):
     aws.describe(described())
-    aws.stub.add_response("register_task_definition", described(revision=4), None)
+    aws.stub.add_response(
+        "register_task_definition", described(revision=4), {**register_request([container()]), **sent}
+    )
     failed, result = run(args(**change), capsys, diff=True)
     assert not failed and result["changed"] and result["registered"]
     assert path in result["changes"]
@@ -202,3 +228,55 @@ def test_api_error_is_reported(aws, capsys):
 def test_bad_input_fails_before_any_call(aws, capsys, change, needle):
     failed, result = run(args(**change), capsys)
     assert failed and needle in result["msg"], result["msg"]
+
+
+def test_a_changed_definition_is_registered_with_the_new_containers(aws, capsys):
+    aws.describe(described())
+    new = container(image="repo/djangoapp:def", db_host="db2.local")
+    aws.stub.add_response("register_task_definition", described(revision=4), register_request([new]))
+    failed, result = run(args(container_definitions=[new]), capsys)
+    assert not failed and result["registered"], result
+    assert result["changes"] == ["container.web.environment", "container.web.image"]
+    assert result["task_definition_arn"] == arn(4) and result["revision"] == 4
+
+
+def test_environment_values_are_sent_as_strings(aws, capsys):
+    """ECS environment values are strings (the compare reads 5432 as "5432"): the request says "5432" too."""
+    with_int = container(image="repo/djangoapp:def")
+    with_int["environment"] = [{"name": "DB_PORT", "value": 5432}, {"name": "DEBUG", "value": False}]
+    sent = container(image="repo/djangoapp:def")
+    sent["environment"] = [{"name": "DB_PORT", "value": "5432"}, {"name": "DEBUG", "value": "false"}]
+    aws.describe(described())
+    aws.stub.add_response("register_task_definition", described(revision=4), register_request([sent]))
+    failed, result = run(args(container_definitions=[with_int]), capsys)
+    assert not failed, result["msg"]
+    assert result["registered"] and "container.web.image" in result["changes"]
+
+
+def test_an_int_environment_value_equal_to_the_registered_string_is_no_change(aws, capsys):
+    same = container()
+    same["environment"] = [{"name": "DB_PORT", "value": 5432}, {"name": "DB_HOST", "value": "db.local"}]
+    aws.describe(described())
+    failed, result = run(args(container_definitions=[same]), capsys)
+    assert not failed and not result["changed"] and result["changes"] == []
+
+
+def test_tags_not_asked_for_are_purged_in_place(aws, capsys):
+    response = described()
+    response["tags"].append({"key": "old", "value": "x"})
+    aws.describe(response)
+    aws.stub.add_response("untag_resource", {}, {"resourceArn": arn(3), "tagKeys": ["old"]})
+    failed, result = run(args(), capsys, diff=True)
+    assert not failed and result["changed"] and not result["registered"]
+    aws.stub.assert_no_pending_responses()  # UntagResource was called
+    assert result["changes"] == ["tags"]
+    assert result["diff"]["before"]["tags"] == {"fargate:stack": "djangoapp", "old": "x"}
+    assert result["diff"]["after"]["tags"] == {"fargate:stack": "djangoapp"}
+
+
+def test_purge_tags_false_keeps_other_tags(aws, capsys):
+    response = described()
+    response["tags"].append({"key": "old", "value": "x"})
+    aws.describe(response)
+    failed, result = run(args(purge_tags=False), capsys)
+    assert not failed and not result["changed"] and result["changes"] == []
