@@ -134,7 +134,9 @@ def test_no_op_is_one_describe(aws, capsys):
     aws.describe(service())
     failed, result = run(args(wait=True), capsys)
     assert not failed and not result["changed"] and result["changes"] == []
-    assert result["rollout_state"] == "completed"
+    assert result["rollout_state"] == "completed" and not result["rollout_awaited"]
+    assert result["rollout_message"] == "rollout COMPLETED (running 1/1, pending 0, failed tasks 0)"
+    assert result["service_arn"] == SERVICE_ARN and result["service"]["service_name"] == NAME
 
 
 def test_create_sends_everything_once_on_aws(aws, capsys):
@@ -432,6 +434,106 @@ def test_no_wait_after_no_op(aws, capsys):
     aws.describe(service(deployments=[deployment(state="IN_PROGRESS", running=0)]))
     failed, result = run(args(wait=True), capsys)
     assert not failed and not result["changed"] and not result["rollout_awaited"]
+    # how the last rollout stands, from the one DescribeServices (no second call queued)
+    assert result["rollout_state"] == "in_progress"
+    assert result["rollout_message"] == "rollout IN_PROGRESS (running 0/1, pending 1, failed tasks 0)"
+    assert aws.clock.sleeps == []
+
+
+def test_no_op_reports_a_failed_last_rollout_without_failing(aws, capsys):
+    reason = "ECS deployment circuit breaker: tasks failed to start."
+    aws.describe(service(deployments=[deployment(state="FAILED", running=0, reason=reason)]))
+    failed, result = run(args(wait=True), capsys)
+    assert not failed and not result["changed"]
+    assert result["rollout_state"] == "failed"
+    assert result["rollout_message"] == f"rollout FAILED: {reason} (running 0/1, pending 1, failed tasks 0)"
+
+
+def test_no_op_with_wait_false_reports_the_raw_deployment(aws, capsys):
+    aws.describe(service(deployments=[deployment(state="IN_PROGRESS", running=0)], runningCount=0))
+    failed, result = run(args(wait=False), capsys)
+    assert not failed and not result["changed"]
+    assert result["rollout_state"] == "not_awaited" and not result["rollout_awaited"]
+    assert result["rollout_message"] == "service ACTIVE, running 0/1, PRIMARY deployment IN_PROGRESS"
+
+
+# ---- force_new_deployment, launch type, tags -----------------------------------------------------
+
+
+def test_force_new_deployment_alone_is_sent(aws, capsys):
+    aws.describe(service())
+    aws.stub.add_response(
+        "update_service", {"service": service()}, {"cluster": CLUSTER, "service": NAME, "forceNewDeployment": True}
+    )
+    failed, result = run(args(force_new_deployment=True), capsys, diff=True)
+    assert not failed and result["changed"] and result["changes"] == ["force_new_deployment"]
+    assert result["diff"]["after"]["force_new_deployment"] is True
+
+
+def test_force_new_deployment_with_a_new_revision(aws, capsys):
+    aws.describe(service())
+    aws.stub.add_response(
+        "update_service",
+        {"service": service(3)},
+        {"cluster": CLUSTER, "service": NAME, "taskDefinition": "djangoapp-web:3", "forceNewDeployment": True},
+    )
+    failed, result = run(args(task_definition="djangoapp-web:3", force_new_deployment=True), capsys)
+    assert not failed and result["changes"] == ["task_definition", "force_new_deployment"]
+
+
+def test_force_new_deployment_in_check_mode_writes_nothing(aws, capsys):
+    aws.describe(service())
+    failed, result = run(args(force_new_deployment=True), capsys, check_mode=True)
+    assert not failed and result["changed"] and result["changes"] == ["force_new_deployment"]
+
+
+@pytest.mark.parametrize("launch_type", ["EC2", "EXTERNAL"])
+def test_a_service_of_another_launch_type_is_refused(aws, capsys, launch_type):
+    aws.describe(service(launchType=launch_type, desiredCount=3))
+    failed, result = run(args(), capsys)
+    assert failed
+    assert f"uses launch type {launch_type!r}, not FARGATE" in result["msg"]
+    assert "delete the service first" in result["msg"]
+
+
+def test_a_service_without_launch_type_is_managed(aws, capsys):
+    """A capacity-provider service has no launchType: it is updated like a FARGATE one."""
+    aws.describe(service(drop=("launchType",)))
+    aws.stub.add_response(
+        "update_service", {"service": service()}, {"cluster": CLUSTER, "service": NAME, "desiredCount": 2}
+    )
+    failed, result = run(args(desired_count=2), capsys)
+    assert not failed and result["changes"] == ["desired_count"]
+
+
+def test_service_tags_not_asked_for_are_purged(aws, capsys):
+    aws.describe(service(tags=[{"key": "fargate:stack", "value": "djangoapp"}, {"key": "old", "value": "x"}]))
+    aws.stub.add_response("untag_resource", {}, {"resourceArn": SERVICE_ARN, "tagKeys": ["old"]})
+    failed, result = run(args(), capsys, diff=True)
+    assert not failed and result["changed"] and result["changes"] == ["tags"]
+    aws.stub.assert_no_pending_responses()  # UntagResource was called
+    assert result["diff"]["before"]["tags"] == {"fargate:stack": "djangoapp", "old": "x"}
+    assert result["diff"]["after"]["tags"] == {"fargate:stack": "djangoapp"}
+
+
+def test_service_tags_kept_with_purge_tags_false(aws, capsys):
+    aws.describe(service(tags=[{"key": "fargate:stack", "value": "djangoapp"}, {"key": "old", "value": "x"}]))
+    failed, result = run(args(purge_tags=False), capsys)
+    assert not failed and not result["changed"] and result["changes"] == []
+
+
+def test_service_tags_changed_after_an_update_use_the_described_tags(aws, capsys):
+    """UpdateService answers without tags: the tag compare still uses the described ones (no TagResource)."""
+    aws.describe(service())
+    answer = service(3)
+    answer.pop("tags")
+    aws.stub.add_response(
+        "update_service",
+        {"service": answer},
+        {"cluster": CLUSTER, "service": NAME, "taskDefinition": "djangoapp-web:3"},
+    )
+    failed, result = run(args(task_definition="djangoapp-web:3"), capsys)
+    assert not failed and result["changes"] == ["task_definition"]
 
 
 # ---- bad input -----------------------------------------------------------------------------------
