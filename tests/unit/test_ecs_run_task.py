@@ -292,6 +292,46 @@ def test_network_from_service(aws, capsys):
     assert result["network_configuration"] == NETWORK
 
 
+@pytest.mark.parametrize(
+    ("service_setting", "override", "sent"),
+    [
+        ("DISABLED", True, "ENABLED"),
+        ("ENABLED", False, "DISABLED"),
+        ("ENABLED", None, "ENABLED"),
+    ],
+)
+def test_assign_public_ip_overrides_the_service_network(aws, capsys, service_setting, override, sent):
+    network = {
+        "awsvpcConfiguration": {"subnets": ["subnet-9"], "securityGroups": ["sg-9"], "assignPublicIp": service_setting}
+    }
+    expected = {"awsvpcConfiguration": {"subnets": ["subnet-9"], "securityGroups": ["sg-9"], "assignPublicIp": sent}}
+    aws.add("describe_clusters", {"clusters": [{"clusterName": CLUSTER, "status": "ACTIVE"}]}, {"clusters": [CLUSTER]})
+    aws.add("describe_task_definition", task_definition(), {"taskDefinition": "djangoapp-migrate"})
+    aws.add(
+        "describe_services",
+        {"services": [{"serviceName": "djangoapp-web", "status": "ACTIVE", "networkConfiguration": network}]},
+        {"cluster": CLUSTER, "services": ["djangoapp-web"]},
+    )
+    aws.add(
+        "list_tasks", {"taskArns": []}, {"cluster": CLUSTER, "family": "djangoapp-migrate", "desiredStatus": "RUNNING"}
+    )
+    run_task(aws, params={**ANY_RUN, "networkConfiguration": expected})
+    args = {"network_from_service": "djangoapp-web", "wait": False}
+    if override is not None:
+        args["assign_public_ip"] = override
+    failed, result = run(args, capsys)
+    assert not failed, result["msg"]
+    assert result["network_configuration"] == expected
+
+
+def test_explicit_subnets_default_to_no_public_ip(aws, capsys):
+    prelude(aws)
+    run_task(aws, params=ANY_RUN)  # assignPublicIp DISABLED
+    failed, result = run({**BASE, "wait": False}, capsys)
+    assert not failed, result["msg"]
+    assert result["network_configuration"]["awsvpcConfiguration"]["assignPublicIp"] == "DISABLED"
+
+
 def test_ec2_bridge_task_needs_no_network(aws, capsys):
     prelude(aws, network_mode="bridge")
     run_task(
@@ -400,6 +440,33 @@ def test_timeout_stops_the_task(aws, capsys):
     assert aws.clock.now == 12
 
 
+def test_timeout_when_stop_task_fails(aws, capsys):
+    prelude(aws)
+    run_task(aws)
+    describe(aws, *[ecs_task("RUNNING")] * 3)
+    aws.error(
+        "stop_task",
+        "AccessDeniedException",
+        "not authorized to perform: ecs:StopTask",
+        params={
+            "cluster": CLUSTER,
+            "task": TASK_ARN,
+            "reason": "Timed out after 4 s (django_ecs.fargate.ecs_run_task)",
+        },
+    )
+    no_stream(aws)
+    failed, result = run({**BASE, "timeout": 4}, capsys)
+    assert failed
+    assert result["outcome"] == "timeout" and result["timed_out"] is True
+    assert result["stopped_by_module"] is False
+    assert result["msg"].startswith("Task 0123456789abcdef did not stop within 4 s (last status RUNNING). Stopping it")
+    assert "Stopping it failed: " in result["msg"] and "ecs:StopTask" in result["msg"]
+    assert result["msg"].endswith("; it may still be running.")
+    # the task as last described, and its logs, are still reported
+    assert result["last_status"] == "RUNNING" and result["task_arn"] == TASK_ARN
+    assert result["logs"][0]["available"] is False
+
+
 def test_timeout_without_stopping(aws, capsys):
     prelude(aws)
     run_task(aws)
@@ -491,6 +558,42 @@ def test_concurrent_task_wait_times_out(aws, capsys):
     failed, result = run({**BASE, "concurrency": "wait", "timeout": 2}, capsys)
     assert failed
     assert "still running after 2 s of waiting" in result["msg"]
+
+
+def test_concurrency_guard_reads_every_list_tasks_page(aws, capsys):
+    """ListTasks pages (nextToken): a running migration on the second page still blocks the run."""
+    other = ecs_task("RUNNING", arn=OTHER_ARN)
+    first = [ecs_task("RUNNING", arn=OTHER_ARN.replace("fedc", f"{n:04x}"), started_by="ecs-svc/1") for n in range(2)]
+    aws.add("describe_clusters", {"clusters": [{"clusterName": CLUSTER, "status": "ACTIVE"}]}, {"clusters": [CLUSTER]})
+    aws.add("describe_task_definition", task_definition(), {"taskDefinition": "djangoapp-migrate"})
+    request = {"cluster": CLUSTER, "family": "djangoapp-migrate", "desiredStatus": "RUNNING"}
+    aws.add("list_tasks", {"taskArns": [t["taskArn"] for t in first], "nextToken": "page-2"}, request)
+    aws.add("list_tasks", {"taskArns": [OTHER_ARN]}, {**request, "nextToken": "page-2"})
+    arns = [t["taskArn"] for t in first] + [OTHER_ARN]
+    aws.add("describe_tasks", {"tasks": [*first, other]}, {"cluster": CLUSTER, "tasks": arns})
+    failed, result = run(BASE, capsys)
+    assert failed
+    assert result["outcome"] == "concurrent_task_running"
+    assert result["concurrent_tasks"] == [OTHER_ARN]
+
+
+def test_concurrency_guard_describes_tasks_by_hundreds(aws, capsys):
+    """DescribeTasks takes at most 100 tasks: 150 listed tasks are described in two calls."""
+    listed = [f"arn:aws:ecs:{REGION}:123456789012:task/{CLUSTER}/{n:032x}" for n in range(150)]
+    aws.add("describe_clusters", {"clusters": [{"clusterName": CLUSTER, "status": "ACTIVE"}]}, {"clusters": [CLUSTER]})
+    aws.add("describe_task_definition", task_definition(), {"taskDefinition": "djangoapp-migrate"})
+    aws.add(
+        "list_tasks",
+        {"taskArns": listed},
+        {"cluster": CLUSTER, "family": "djangoapp-migrate", "desiredStatus": "RUNNING"},
+    )
+    aws.add("describe_tasks", {"tasks": []}, {"cluster": CLUSTER, "tasks": listed[:100]})
+    aws.add(
+        "describe_tasks", {"tasks": [ecs_task("RUNNING", arn=listed[149])]}, {"cluster": CLUSTER, "tasks": listed[100:]}
+    )
+    failed, result = run(BASE, capsys)
+    assert failed and result["concurrent_tasks"] == [listed[149]]
+    assert result["describe_tasks_calls"] == 2
 
 
 def test_concurrency_allow_skips_the_guard(aws, capsys):
