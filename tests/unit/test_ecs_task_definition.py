@@ -245,9 +245,19 @@ def test_a_changed_definition_is_registered_with_the_new_containers(aws, capsys)
 def test_environment_values_are_sent_as_strings(aws, capsys):
     """ECS environment values are strings (the compare reads 5432 as "5432"): the request says "5432" too."""
     with_int = container(image="repo/djangoapp:def")
-    with_int["environment"] = [{"name": "DB_PORT", "value": 5432}, {"name": "DEBUG", "value": False}]
+    with_int["environment"] = [
+        {"name": "DB_PORT", "value": 5432},
+        {"name": "DEBUG", "value": False},
+        {"name": "SECURE", "value": True},
+        {"name": "EMPTY"},  # no value: left as it is
+    ]
     sent = container(image="repo/djangoapp:def")
-    sent["environment"] = [{"name": "DB_PORT", "value": "5432"}, {"name": "DEBUG", "value": "false"}]
+    sent["environment"] = [
+        {"name": "DB_PORT", "value": "5432"},
+        {"name": "DEBUG", "value": "false"},
+        {"name": "SECURE", "value": "true"},
+        {"name": "EMPTY"},
+    ]
     aws.describe(described())
     aws.stub.add_response("register_task_definition", described(revision=4), register_request([sent]))
     failed, result = run(args(container_definitions=[with_int]), capsys)
