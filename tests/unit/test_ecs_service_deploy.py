@@ -849,3 +849,42 @@ def test_cluster_create_is_retried(aws, capsys, retry_sleeps):
     failed, result = run(cluster_args(), capsys)
     assert not failed, result["msg"]
     assert len(retry_sleeps) == 1
+
+
+def valid_params(**kw):
+    params = {
+        "cluster": CLUSTER,
+        "create_cluster": False,
+        "container_insights": None,
+        "name": NAME,
+        "task_definition": "djangoapp-web:2",
+        "desired_count": 1,
+        "subnets": ["subnet-a"],
+        "security_groups": ["sg-1"],
+        "load_balancers": [],
+        "health_check_grace_period_seconds": 0,
+        "minimum_healthy_percent": 100,
+        "maximum_percent": 200,
+        "wait_timeout": 900,
+        "failure_events": 10,
+    }
+    params.update(kw)
+    return params
+
+
+@pytest.mark.parametrize(
+    ("change", "errors"),
+    [
+        ({"desired_count": 0}, []),
+        ({"subnets": [f"subnet-{n:x}" for n in range(16)]}, []),
+        ({"subnets": [f"subnet-{n:x}" for n in range(17)]}, ["subnets="]),
+        ({"security_groups": [f"sg-{n}" for n in range(5)]}, []),
+        ({"security_groups": [f"sg-{n}" for n in range(6)]}, ["security_groups="]),
+        ({"failure_events": 0}, []),
+        ({"failure_events": -1}, ["failure_events=-1 is invalid: use 0 or more"]),
+        ({"container_insights": "enabled"}, ["container_insights is only managed with create_cluster=true"]),
+    ],
+)
+def test_validation_limits(change, errors):
+    got = mod.validate(valid_params(**change))
+    assert len(got) == len(errors) and all(got[i].startswith(errors[i]) for i in range(len(errors))), got
