@@ -4,7 +4,7 @@ VENV  := .venv
 BIN   := $(VENV)/bin
 export ANSIBLE_FORCE_COLOR ?= 1
 
-.PHONY: help venv docker up demo deploy migrate down test lint sanity unit molecule clean
+.PHONY: help venv docker up demo deploy migrate down test lint sanity unit mutation molecule clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -38,6 +38,9 @@ unit: venv  ## pytest unit tests only (stubbed AWS clients; seconds)
 
 sanity: venv  ## ansible-test sanity (validate-modules, pep8, pylint, compile) on a temporary collection copy
 	@bash scripts/sanity.sh
+
+mutation: venv  ## mutmut over plugins/module_utils/ and plugins/modules/ against tests/unit, score per file (~15 min; not in `make test`)
+	@bash scripts/mutation.sh
 
 lint: venv  ## ruff and ansible-lint (production profile)
 	$(BIN)/ruff check .

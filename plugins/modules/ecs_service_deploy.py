@@ -657,6 +657,8 @@ class Deployer:
                     deployed = True
             self.sync_tags(service)
         self.result["service_arn"] = service.get("serviceArn")
+        # After a wait, wait() replaces it with the service as last described.
+        self.result["service"] = camel_dict_to_snake_dict(service, ignore_list=["tags"])
         if deployed and p["wait"] and not self.module.check_mode:
             self.wait(service)
         elif p["wait"]:
@@ -669,7 +671,6 @@ class Deployer:
                 rollout_state="not_awaited",
                 rollout_message=describe_primary(service),
             )
-        self.result["service"] = camel_dict_to_snake_dict(service, ignore_list=["tags"])
 
     def wait(self, service):
         p = self.params

@@ -37,6 +37,8 @@ options:
     description:
       - Container definitions, as the ECS API spells them (camelCase keys such as C(portMappings),
         C(logConfiguration), C(valueFrom)).
+      - C(environment) values are sent as strings, as ECS stores them (C(5432) as V(5432), C(false) as V(false)),
+        and compared the same way.
     type: list
     elements: dict
     required: true
@@ -176,12 +178,34 @@ from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_taskdef_com
 )
 
 
+def api_string(value):
+    """An environment value as ECS takes it (a string), spelled the way the compare reads it: YAML gives
+    C(5432) or C(false), RegisterTaskDefinition refuses anything but a string."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+def api_containers(containers):
+    """Container definitions with their environment values as strings (everything else as given)."""
+    out = []
+    for container in containers or []:
+        if isinstance(container, dict) and isinstance(container.get("environment"), list):
+            container = dict(container)
+            container["environment"] = [
+                dict(item, value=api_string(item["value"])) if isinstance(item, dict) and "value" in item else item
+                for item in container["environment"]
+            ]
+        out.append(container)
+    return out
+
+
 def build_definition(params):
     """Module options -> RegisterTaskDefinition parameters (camelCase), without tags."""
     compat = params["requires_compatibilities"] or []
     definition = {
         "family": params["family"],
-        "containerDefinitions": params["container_definitions"],
+        "containerDefinitions": api_containers(params["container_definitions"]),
         "requiresCompatibilities": compat,
         "networkMode": params["network_mode"] or ("awsvpc" if "FARGATE" in compat else "bridge"),
     }

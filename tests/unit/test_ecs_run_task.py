@@ -295,6 +295,46 @@ def test_network_from_service(aws, capsys):
     assert result["network_configuration"] == NETWORK
 
 
+@pytest.mark.parametrize(
+    ("service_setting", "override", "sent"),
+    [
+        ("DISABLED", True, "ENABLED"),
+        ("ENABLED", False, "DISABLED"),
+        ("ENABLED", None, "ENABLED"),
+    ],
+)
+def test_assign_public_ip_overrides_the_service_network(aws, capsys, service_setting, override, sent):
+    network = {
+        "awsvpcConfiguration": {"subnets": ["subnet-9"], "securityGroups": ["sg-9"], "assignPublicIp": service_setting}
+    }
+    expected = {"awsvpcConfiguration": {"subnets": ["subnet-9"], "securityGroups": ["sg-9"], "assignPublicIp": sent}}
+    aws.add("describe_clusters", {"clusters": [{"clusterName": CLUSTER, "status": "ACTIVE"}]}, {"clusters": [CLUSTER]})
+    aws.add("describe_task_definition", task_definition(), {"taskDefinition": "djangoapp-migrate"})
+    aws.add(
+        "describe_services",
+        {"services": [{"serviceName": "djangoapp-web", "status": "ACTIVE", "networkConfiguration": network}]},
+        {"cluster": CLUSTER, "services": ["djangoapp-web"]},
+    )
+    aws.add(
+        "list_tasks", {"taskArns": []}, {"cluster": CLUSTER, "family": "djangoapp-migrate", "desiredStatus": "RUNNING"}
+    )
+    run_task(aws, params={**ANY_RUN, "networkConfiguration": expected})
+    args = {"network_from_service": "djangoapp-web", "wait": False}
+    if override is not None:
+        args["assign_public_ip"] = override
+    failed, result = run(args, capsys)
+    assert not failed, result["msg"]
+    assert result["network_configuration"] == expected
+
+
+def test_explicit_subnets_default_to_no_public_ip(aws, capsys):
+    prelude(aws)
+    run_task(aws, params=ANY_RUN)  # assignPublicIp DISABLED
+    failed, result = run({**BASE, "wait": False}, capsys)
+    assert not failed, result["msg"]
+    assert result["network_configuration"]["awsvpcConfiguration"]["assignPublicIp"] == "DISABLED"
+
+
 def test_ec2_bridge_task_needs_no_network(aws, capsys):
     prelude(aws, network_mode="bridge")
     run_task(
@@ -402,6 +442,33 @@ def test_timeout_stops_the_task(aws, capsys):
     assert result["stopped_by_module"] is True
     assert "did not stop within 12 s (last status RUNNING). It was stopped (StopTask)." in result["msg"]
     assert aws.clock.now == 12
+
+
+def test_timeout_when_stop_task_fails(aws, capsys):
+    prelude(aws)
+    run_task(aws)
+    describe(aws, *[ecs_task("RUNNING")] * 3)
+    aws.error(
+        "stop_task",
+        "AccessDeniedException",
+        "not authorized to perform: ecs:StopTask",
+        params={
+            "cluster": CLUSTER,
+            "task": TASK_ARN,
+            "reason": "Timed out after 4 s (django_ecs.fargate.ecs_run_task)",
+        },
+    )
+    no_stream(aws)
+    failed, result = run({**BASE, "timeout": 4}, capsys)
+    assert failed
+    assert result["outcome"] == "timeout" and result["timed_out"] is True
+    assert result["stopped_by_module"] is False
+    assert result["msg"].startswith("Task 0123456789abcdef did not stop within 4 s (last status RUNNING). Stopping it")
+    assert "Stopping it failed: " in result["msg"] and "ecs:StopTask" in result["msg"]
+    assert result["msg"].endswith("; it may still be running.")
+    # the task as last described, and its logs, are still reported
+    assert result["last_status"] == "RUNNING" and result["task_arn"] == TASK_ARN
+    assert result["logs"][0]["available"] is False
 
 
 def test_timeout_without_stopping(aws, capsys):
@@ -578,6 +645,42 @@ def test_concurrent_task_wait_times_out(aws, capsys):
     failed, result = run({**BASE, "concurrency": "wait", "timeout": 2}, capsys)
     assert failed
     assert "still running after 2 s of waiting" in result["msg"]
+
+
+def test_concurrency_guard_reads_every_list_tasks_page(aws, capsys):
+    """ListTasks pages (nextToken): a running migration on the second page still blocks the run."""
+    other = ecs_task("RUNNING", arn=OTHER_ARN)
+    first = [ecs_task("RUNNING", arn=OTHER_ARN.replace("fedc", f"{n:04x}"), started_by="ecs-svc/1") for n in range(2)]
+    aws.add("describe_clusters", {"clusters": [{"clusterName": CLUSTER, "status": "ACTIVE"}]}, {"clusters": [CLUSTER]})
+    aws.add("describe_task_definition", task_definition(), {"taskDefinition": "djangoapp-migrate"})
+    request = {"cluster": CLUSTER, "family": "djangoapp-migrate", "desiredStatus": "RUNNING"}
+    aws.add("list_tasks", {"taskArns": [t["taskArn"] for t in first], "nextToken": "page-2"}, request)
+    aws.add("list_tasks", {"taskArns": [OTHER_ARN]}, {**request, "nextToken": "page-2"})
+    arns = [t["taskArn"] for t in first] + [OTHER_ARN]
+    aws.add("describe_tasks", {"tasks": [*first, other]}, {"cluster": CLUSTER, "tasks": arns})
+    failed, result = run(BASE, capsys)
+    assert failed
+    assert result["outcome"] == "concurrent_task_running"
+    assert result["concurrent_tasks"] == [OTHER_ARN]
+
+
+def test_concurrency_guard_describes_tasks_by_hundreds(aws, capsys):
+    """DescribeTasks takes at most 100 tasks: 150 listed tasks are described in two calls."""
+    listed = [f"arn:aws:ecs:{REGION}:123456789012:task/{CLUSTER}/{n:032x}" for n in range(150)]
+    aws.add("describe_clusters", {"clusters": [{"clusterName": CLUSTER, "status": "ACTIVE"}]}, {"clusters": [CLUSTER]})
+    aws.add("describe_task_definition", task_definition(), {"taskDefinition": "djangoapp-migrate"})
+    aws.add(
+        "list_tasks",
+        {"taskArns": listed},
+        {"cluster": CLUSTER, "family": "djangoapp-migrate", "desiredStatus": "RUNNING"},
+    )
+    aws.add("describe_tasks", {"tasks": []}, {"cluster": CLUSTER, "tasks": listed[:100]})
+    aws.add(
+        "describe_tasks", {"tasks": [ecs_task("RUNNING", arn=listed[149])]}, {"cluster": CLUSTER, "tasks": listed[100:]}
+    )
+    failed, result = run(BASE, capsys)
+    assert failed and result["concurrent_tasks"] == [listed[149]]
+    assert result["describe_tasks_calls"] == 2
 
 
 def test_concurrency_allow_skips_the_guard(aws, capsys):
@@ -800,3 +903,276 @@ def test_ansible_type_checks_come_first(aws, capsys):
     assert failed
     assert "launch_type" in result["msg"]
     assert aws.clients_made == []
+
+
+# ---- what the mutation run found untested ----------------------------------------------------------
+
+
+def test_success_reports_every_task_field(aws, capsys):
+    prelude(aws)
+    run_task(aws)
+    describe(aws, stopped_task())
+    log_events(aws)
+    failed, result = run(BASE, capsys)
+    assert not failed, result["msg"]
+    assert result["desired_status"] == "STOPPED"
+    assert result["stopped_reason"] == "Essential container in task exited"
+    assert result["stopped_at"] == "2026-01-01T10:00:37.500000+00:00"
+    assert result["exit_code"] == 0  # the first essential container's, no container option given
+    assert result["concurrent_tasks"] == []
+    assert "warnings" not in result
+
+
+def test_the_exit_code_is_the_named_containers(aws, capsys):
+    prelude(aws, containers=[container_def(), container_def("sidecar", essential=False, logs=False)])
+    run_task(aws)
+    describe(aws, stopped_task({"migrate": 0, "sidecar": 3}))
+    failed, result = run({**BASE, "container": "sidecar"}, capsys)
+    assert failed and result["exit_code"] == 3 and result["outcome"] == "container_failed"
+
+
+@pytest.mark.parametrize(
+    ("method", "prepare", "step"),
+    [
+        ("describe_clusters", [], "describing cluster djangoapp"),
+        ("describe_task_definition", ["cluster"], "describing task definition djangoapp-migrate"),
+        ("describe_services", ["cluster", "taskdef"], "describing service djangoapp-web"),
+        ("list_tasks", ["cluster", "taskdef", "service"], "listing running tasks of family djangoapp-migrate"),
+    ],
+)
+def test_aws_errors_name_the_step(aws, capsys, method, prepare, step):
+    if "cluster" in prepare:
+        aws.add("describe_clusters", {"clusters": [{"clusterName": CLUSTER, "status": "ACTIVE"}]})
+    if "taskdef" in prepare:
+        aws.add("describe_task_definition", task_definition())
+    if "service" in prepare:
+        aws.add(
+            "describe_services",
+            {"services": [{"serviceName": "djangoapp-web", "status": "ACTIVE", "networkConfiguration": NETWORK}]},
+        )
+    aws.error(method, "AccessDeniedException", "not authorized")
+    failed, result = run({"network_from_service": "djangoapp-web"}, capsys)
+    assert failed
+    assert result["msg"].startswith(f"Failed while {step}: ")
+    assert result["error"]["code"] == "AccessDeniedException"
+    assert result["changed"] is False and result["concurrent_tasks"] == []  # the runner's result so far
+
+
+def test_waiting_for_a_concurrent_task_error_names_it(aws, capsys):
+    prelude(aws, running=(ecs_task("RUNNING", arn=OTHER_ARN),))
+    aws.error("describe_tasks", "AccessDeniedException", "not authorized")
+    failed, result = run({**BASE, "concurrency": "wait"}, capsys)
+    assert failed and result["msg"].startswith(f"Failed while waiting for concurrent task {OTHER_ARN}: ")
+
+
+def test_the_wait_step_is_named(aws, capsys):
+    prelude(aws)
+    run_task(aws)
+    aws.error("describe_tasks", "AccessDeniedException", "not authorized")
+    failed, result = run(BASE, capsys)
+    assert failed and result["msg"].startswith(f"Failed while waiting for task {TASK_ARN} to stop: ")
+    assert result["changed"] is True  # a task was started
+
+
+def test_reads_are_retried_when_the_service_is_unavailable(aws, capsys):
+    unavailable = {"code": "ServiceUnavailable", "message": "unavailable"}
+    aws.error("describe_clusters", **unavailable)
+    aws.add("describe_clusters", {"clusters": [{"clusterName": CLUSTER, "status": "ACTIVE"}]})
+    aws.add("describe_task_definition", task_definition())
+    aws.error("describe_services", **unavailable)
+    aws.add(
+        "describe_services",
+        {"services": [{"serviceName": "djangoapp-web", "status": "ACTIVE", "networkConfiguration": NETWORK}]},
+    )
+    aws.error("list_tasks", **unavailable)
+    aws.add("list_tasks", {"taskArns": []})
+    run_task(aws)
+    describe(aws, *[ecs_task("RUNNING")] * 2)
+    aws.error("stop_task", **unavailable)
+    aws.add("stop_task", {"task": ecs_task("RUNNING", "STOPPED")})
+    no_stream(aws)
+    failed, result = run({"network_from_service": "djangoapp-web", "timeout": 2}, capsys)
+    assert failed and result["stopped_by_module"] is True, result["msg"]
+    assert len(aws.retry_sleeps) == 4
+
+
+def test_concurrent_wait_describes_the_other_task(aws, capsys):
+    other = ecs_task("RUNNING", arn=OTHER_ARN)
+    prelude(aws, running=(other,))
+    aws.add(
+        "describe_tasks",
+        {"tasks": [ecs_task("STOPPED", "STOPPED", arn=OTHER_ARN)]},
+        {"cluster": CLUSTER, "tasks": [OTHER_ARN]},
+    )
+    run_task(aws)
+    failed, result = run({**BASE, "concurrency": "wait", "wait": False}, capsys)
+    assert not failed, result["msg"]
+    assert aws.clock.sleeps == [1.0]  # one pause (the running task's schedule), then it had stopped
+
+
+def test_concurrent_wait_timeout_message(aws, capsys):
+    other = ecs_task("RUNNING", arn=OTHER_ARN)
+    prelude(aws, running=(other,))
+    for _poll in range(2):
+        aws.add("describe_tasks", {"tasks": [other]}, {"cluster": CLUSTER, "tasks": [OTHER_ARN]})
+    failed, result = run({**BASE, "concurrency": "wait", "timeout": 2}, capsys)
+    assert failed and result["outcome"] == "concurrent_task_running"
+    assert result["msg"] == (
+        "Another task of family 'djangoapp-migrate' started by 'django-ecs-run-task' is still running on this "
+        "cluster: fedcba9876543210 (RUNNING). Two migrations must not run at once: wait for it (concurrency=wait) "
+        "or stop it. It was still running after 2 s of waiting (concurrency=wait); nothing was started."
+    )
+
+
+def test_check_mode_wait_warning_text(aws, capsys):
+    prelude(aws, running=(ecs_task("RUNNING", arn=OTHER_ARN),))
+    failed, result = run({**BASE, "concurrency": "wait"}, capsys, check_mode=True)
+    assert not failed
+    assert "or stop it. The real run would wait for it." in json.dumps(result["warnings"])
+
+
+def test_missing_service_message(aws, capsys):
+    aws.add("describe_clusters", {"clusters": [{"clusterName": CLUSTER, "status": "ACTIVE"}]})
+    aws.add("describe_task_definition", task_definition())
+    aws.add("describe_services", {"services": [{"serviceName": "djangoapp-web", "status": "DRAINING"}]})
+    failed, result = run({"network_from_service": "djangoapp-web"}, capsys)
+    assert failed
+    assert result["msg"] == "network_from_service: service djangoapp-web not found (or not ACTIVE) on cluster djangoapp"
+
+
+def test_service_without_awsvpc_message(aws, capsys):
+    aws.add("describe_clusters", {"clusters": [{"clusterName": CLUSTER, "status": "ACTIVE"}]})
+    aws.add("describe_task_definition", task_definition())
+    aws.add("describe_services", {"services": [{"serviceName": "djangoapp-web", "status": "ACTIVE"}]})
+    failed, result = run({"network_from_service": "djangoapp-web"}, capsys)
+    assert failed
+    assert result["msg"] == (
+        "network_from_service: service djangoapp-web has no awsvpc network configuration; "
+        "give subnets and security_groups instead"
+    )
+
+
+def test_service_network_without_public_ip_setting_or_security_groups(aws, capsys):
+    aws.add("describe_clusters", {"clusters": [{"clusterName": CLUSTER, "status": "ACTIVE"}]})
+    aws.add("describe_task_definition", task_definition())
+    network = {"awsvpcConfiguration": {"subnets": ["subnet-9"]}}
+    aws.add(
+        "describe_services",
+        {"services": [{"serviceName": "djangoapp-web", "status": "ACTIVE", "networkConfiguration": network}]},
+    )
+    aws.add("list_tasks", {"taskArns": []})
+    expected = {"awsvpcConfiguration": {"subnets": ["subnet-9"], "assignPublicIp": "DISABLED"}}
+    run_task(aws, params={**ANY_RUN, "networkConfiguration": expected})
+    failed, result = run({"network_from_service": "djangoapp-web", "wait": False}, capsys)
+    assert not failed, result["msg"]
+
+
+def test_ec2_awsvpc_without_network_message(aws, capsys):
+    aws.add("describe_clusters", {"clusters": [{"clusterName": CLUSTER, "status": "ACTIVE"}]})
+    aws.add("describe_task_definition", task_definition())
+    failed, result = run({"launch_type": "EC2"}, capsys)
+    assert failed
+    assert result["msg"] == (
+        f"task definition {TD_ARN} uses the awsvpc network mode: subnets (with security_groups) or "
+        "network_from_service is required"
+    )
+
+
+def test_logs_in_the_modules_region_use_the_same_client(aws, capsys):
+    prelude(aws)
+    run_task(aws)
+    describe(aws, stopped_task())
+    log_events(aws)
+    failed, result = run(BASE, capsys)
+    assert not failed, result["msg"]
+    assert ("logs", {}) in aws.clients_made
+
+
+@pytest.mark.parametrize(
+    ("args", "ok"),
+    [
+        ({"timeout": 1}, True),
+        ({"log_lines": 10000}, True),
+        ({"log_lines": 0}, True),
+        ({"capacity_provider_strategy": [{"capacity_provider": "FARGATE", "weight": 0, "base": 0}]}, True),
+        ({"capacity_provider_strategy": [{"capacity_provider": "FARGATE", "weight": 1000, "base": 100000}]}, True),
+        ({"capacity_provider_strategy": [{"capacity_provider": "FARGATE", "base": 100001}]}, False),
+        ({"capacity_provider_strategy": [{"capacity_provider": "FARGATE", "weight": -1}]}, False),
+        ({"started_by": None, "concurrency": "allow"}, True),
+        ({"started_by": None, "concurrency": "fail"}, False),
+    ],
+)
+def test_validation_limits(args, ok):
+    params = {name: spec.get("default") for name, spec in mod.ARGUMENT_SPEC.items()}
+    params.update(cluster=CLUSTER, task_definition="t", **BASE, **args)
+    assert (mod.validate_params(params) == []) is ok
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"timeout": 0}, "timeout must be a number of seconds greater than 0, got 0"),
+        (
+            {"launch_type": "EC2", "capacity_provider_strategy": [{"capacity_provider": "FARGATE"}]},
+            "launch_type (EC2) and capacity_provider_strategy are mutually exclusive: set one",
+        ),
+        (
+            {"capacity_provider_strategy": [{"capacity_provider": "FARGATE", "weight": 1001}]},
+            "capacity_provider_strategy[0].weight must be 0-1000, got 1001",
+        ),
+        (
+            {"capacity_provider_strategy": [{"capacity_provider": "FARGATE", "base": -1}]},
+            "capacity_provider_strategy[0].base must be 0-100000, got -1",
+        ),
+        (
+            {"container": "migrate", "command": []},
+            "command must not be empty: leave it unset to keep the task definition's command",
+        ),
+    ],
+)
+def test_validation_messages(aws, capsys, args, message):
+    failed, result = run({**BASE, **args}, capsys)
+    assert failed and result["errors"] == [message]
+    assert result["msg"] == "Invalid options: " + message
+
+
+def test_validation_messages_join(aws, capsys):
+    failed, result = run({**BASE, "timeout": 0, "log_lines": -2}, capsys)
+    assert failed and result["msg"] == "Invalid options: " + "; ".join(result["errors"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            {},
+            "subnets (with security_groups) or network_from_service is required: Fargate tasks use the awsvpc "
+            "network mode",
+        ),
+        (
+            {"security_groups": ["sg-1"]},
+            "subnets are required with security_groups (got security_groups but no subnets)",
+        ),
+        (
+            {"network_from_service": "web", "subnets": ["subnet-1"]},
+            "network_from_service (web) and subnets are mutually exclusive: take the network from the service "
+            "or give it explicitly",
+        ),
+    ],
+)
+def test_network_validation_messages(aws, capsys, args, message):
+    failed, result = run(args, capsys)
+    assert failed and result["errors"] == [message]
+
+
+def test_capacity_provider_strategy_without_fargate_needs_no_subnets():
+    params = {name: spec.get("default") for name, spec in mod.ARGUMENT_SPEC.items()}
+    params.update(
+        cluster=CLUSTER,
+        task_definition="t",
+        capacity_provider_strategy=[{"capacity_provider": "my-ec2", "weight": 1, "base": None}],
+    )
+    assert mod.validate_params(params) == []
+    assert mod.uses_fargate(params) is False
+    params["capacity_provider_strategy"] = [{"capacity_provider": "FARGATE_SPOT"}]
+    assert mod.uses_fargate(params) is True

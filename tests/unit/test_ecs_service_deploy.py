@@ -170,7 +170,9 @@ def test_no_op_is_one_describe(aws, capsys):
     aws.describe(service())
     failed, result = run(args(wait=True), capsys)
     assert not failed and not result["changed"] and result["changes"] == []
-    assert result["rollout_state"] == "completed"
+    assert result["rollout_state"] == "completed" and not result["rollout_awaited"]
+    assert result["rollout_message"] == "rollout COMPLETED (running 1/1, pending 0, failed tasks 0)"
+    assert result["service_arn"] == SERVICE_ARN and result["service"]["service_name"] == NAME
 
 
 def test_no_op_on_a_real_aws_response_is_one_describe(aws, capsys):
@@ -546,6 +548,106 @@ def test_no_wait_after_no_op(aws, capsys):
     aws.describe(service(deployments=[deployment(state="IN_PROGRESS", running=0)]))
     failed, result = run(args(wait=True), capsys)
     assert not failed and not result["changed"] and not result["rollout_awaited"]
+    # how the last rollout stands, from the one DescribeServices (no second call queued)
+    assert result["rollout_state"] == "in_progress"
+    assert result["rollout_message"] == "rollout IN_PROGRESS (running 0/1, pending 1, failed tasks 0)"
+    assert aws.clock.sleeps == []
+
+
+def test_no_op_reports_a_failed_last_rollout_without_failing(aws, capsys):
+    reason = "ECS deployment circuit breaker: tasks failed to start."
+    aws.describe(service(deployments=[deployment(state="FAILED", running=0, reason=reason)]))
+    failed, result = run(args(wait=True), capsys)
+    assert not failed and not result["changed"]
+    assert result["rollout_state"] == "failed"
+    assert result["rollout_message"] == f"rollout FAILED: {reason} (running 0/1, pending 1, failed tasks 0)"
+
+
+def test_no_op_with_wait_false_reports_the_raw_deployment(aws, capsys):
+    aws.describe(service(deployments=[deployment(state="IN_PROGRESS", running=0)], runningCount=0))
+    failed, result = run(args(wait=False), capsys)
+    assert not failed and not result["changed"]
+    assert result["rollout_state"] == "not_awaited" and not result["rollout_awaited"]
+    assert result["rollout_message"] == "service ACTIVE, running 0/1, PRIMARY deployment IN_PROGRESS"
+
+
+# ---- force_new_deployment, launch type, tags -----------------------------------------------------
+
+
+def test_force_new_deployment_alone_is_sent(aws, capsys):
+    aws.describe(service())
+    aws.stub.add_response(
+        "update_service", {"service": service()}, {"cluster": CLUSTER, "service": NAME, "forceNewDeployment": True}
+    )
+    failed, result = run(args(force_new_deployment=True), capsys, diff=True)
+    assert not failed and result["changed"] and result["changes"] == ["force_new_deployment"]
+    assert result["diff"]["after"]["force_new_deployment"] is True
+
+
+def test_force_new_deployment_with_a_new_revision(aws, capsys):
+    aws.describe(service())
+    aws.stub.add_response(
+        "update_service",
+        {"service": service(3)},
+        {"cluster": CLUSTER, "service": NAME, "taskDefinition": "djangoapp-web:3", "forceNewDeployment": True},
+    )
+    failed, result = run(args(task_definition="djangoapp-web:3", force_new_deployment=True), capsys)
+    assert not failed and result["changes"] == ["task_definition", "force_new_deployment"]
+
+
+def test_force_new_deployment_in_check_mode_writes_nothing(aws, capsys):
+    aws.describe(service())
+    failed, result = run(args(force_new_deployment=True), capsys, check_mode=True)
+    assert not failed and result["changed"] and result["changes"] == ["force_new_deployment"]
+
+
+@pytest.mark.parametrize("launch_type", ["EC2", "EXTERNAL"])
+def test_a_service_of_another_launch_type_is_refused(aws, capsys, launch_type):
+    aws.describe(service(launchType=launch_type, desiredCount=3))
+    failed, result = run(args(), capsys)
+    assert failed
+    assert f"uses launch type {launch_type!r}, not FARGATE" in result["msg"]
+    assert "delete the service first" in result["msg"]
+
+
+def test_a_service_without_launch_type_is_managed(aws, capsys):
+    """A capacity-provider service has no launchType: it is updated like a FARGATE one."""
+    aws.describe(service(drop=("launchType",)))
+    aws.stub.add_response(
+        "update_service", {"service": service()}, {"cluster": CLUSTER, "service": NAME, "desiredCount": 2}
+    )
+    failed, result = run(args(desired_count=2), capsys)
+    assert not failed and result["changes"] == ["desired_count"]
+
+
+def test_service_tags_not_asked_for_are_purged(aws, capsys):
+    aws.describe(service(tags=[{"key": "fargate:stack", "value": "djangoapp"}, {"key": "old", "value": "x"}]))
+    aws.stub.add_response("untag_resource", {}, {"resourceArn": SERVICE_ARN, "tagKeys": ["old"]})
+    failed, result = run(args(), capsys, diff=True)
+    assert not failed and result["changed"] and result["changes"] == ["tags"]
+    aws.stub.assert_no_pending_responses()  # UntagResource was called
+    assert result["diff"]["before"]["tags"] == {"fargate:stack": "djangoapp", "old": "x"}
+    assert result["diff"]["after"]["tags"] == {"fargate:stack": "djangoapp"}
+
+
+def test_service_tags_kept_with_purge_tags_false(aws, capsys):
+    aws.describe(service(tags=[{"key": "fargate:stack", "value": "djangoapp"}, {"key": "old", "value": "x"}]))
+    failed, result = run(args(purge_tags=False), capsys)
+    assert not failed and not result["changed"] and result["changes"] == []
+
+
+def test_service_tags_changed_after_an_update_use_the_described_tags(aws, capsys):
+    """UpdateService answers without tags: the tag compare still uses the described ones (no TagResource)."""
+    aws.describe(service())
+    answer = service(3)
+    answer.pop("tags")
+    aws.stub.add_response(
+        "update_service",
+        {"service": answer},
+        {"cluster": CLUSTER, "service": NAME, "taskDefinition": "djangoapp-web:3"},
+    )
+    failed, result = run(args(task_definition="djangoapp-web:3"), capsys)
+    assert not failed and result["changes"] == ["task_definition"]
 
 
 # ---- bad input -----------------------------------------------------------------------------------
@@ -578,3 +680,324 @@ def test_no_wait_after_no_op(aws, capsys):
 def test_bad_input_fails_before_any_call(aws, capsys, change, needle):
     failed, result = run(args(**change), capsys)
     assert failed and needle in result["msg"], result["msg"]
+
+
+# ---- what the mutation run found untested ----------------------------------------------------------
+
+UNAVAILABLE = {"service_error_code": "ServiceUnavailable", "service_message": "unavailable", "http_status_code": 503}
+
+
+@pytest.fixture
+def retry_sleeps(monkeypatch):
+    sleeps = []
+    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
+    return sleeps
+
+
+def test_no_op_result(aws, capsys):
+    aws.describe(service())
+    failed, result = run(args(), capsys)
+    assert not failed
+    assert result["cluster"] == CLUSTER and result["created"] is False and result["changes"] == []
+    assert result["service_name"] == NAME and result["task_definition"] == "djangoapp-web:2"
+    assert result["service_arn"] == SERVICE_ARN
+    assert result["service"]["desired_count"] == 1 and result["service"]["tags"] == service()["tags"]
+    assert "diff" not in result and "cluster_status" not in result and "warnings" not in result
+
+
+def test_a_changed_service_without_diff_mode_has_no_diff(aws, capsys):
+    aws.describe(service())
+    aws.stub.add_response("update_service", {"service": service()}, None)
+    failed, result = run(args(desired_count=2), capsys)
+    assert not failed and result["changed"] and "diff" not in result
+
+
+def test_update_diff_shows_both_sides(aws, capsys):
+    aws.describe(service())
+    aws.stub.add_response("update_service", {"service": service()}, None)
+    failed, result = run(args(desired_count=2), capsys, diff=True)
+    assert not failed
+    assert result["diff"] == {"before": {"desired_count": 1}, "after": {"desired_count": 2}}
+
+
+def test_tags_only_change_is_a_change(aws, capsys):
+    aws.describe(service())
+    aws.stub.add_response("tag_resource", {}, {"resourceArn": SERVICE_ARN, "tags": [{"key": "team", "value": "web"}]})
+    failed, result = run(args(tags={"fargate:stack": "djangoapp", "team": "web"}), capsys, diff=True)
+    assert not failed and result["changed"] is True
+    assert result["diff"] == {
+        "before": {"tags": {"fargate:stack": "djangoapp"}},
+        "after": {"tags": {"fargate:stack": "djangoapp", "team": "web"}},
+    }
+
+
+def test_an_inactive_service_is_created_again(aws, capsys):
+    aws.describe(service(status="INACTIVE"))
+    aws.stub.add_response("create_service", {"service": service()}, None)
+    failed, result = run(args(), capsys, diff=True)
+    assert not failed and result["created"] and result["changes"] == ["service"]
+    assert result["diff"]["before"] == {"service": None}
+    assert result["diff"]["after"]["service"]["desired_count"] == 1
+
+
+def test_create_without_load_balancer_or_grace_period(aws, capsys):
+    aws.describe(None, failures=[{"arn": SERVICE_ARN, "reason": "MISSING"}])
+    created = service(drop=("loadBalancers", "healthCheckGracePeriodSeconds"))
+    aws.stub.add_response(
+        "create_service",
+        {"service": created},
+        {
+            "cluster": CLUSTER,
+            "serviceName": NAME,
+            "launchType": "FARGATE",
+            "schedulingStrategy": "REPLICA",
+            "deploymentController": {"type": "ECS"},
+            "taskDefinition": "djangoapp-web:2",
+            "desiredCount": 1,
+            "networkConfiguration": service()["networkConfiguration"],
+            "deploymentConfiguration": {
+                "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+                "minimumHealthyPercent": 100,
+                "maximumPercent": 200,
+            },
+            "platformVersion": "LATEST",
+            "propagateTags": "SERVICE",
+            "enableExecuteCommand": False,
+        },
+    )
+    failed, result = run(args(load_balancers=[], health_check_grace_period_seconds=0, tags=None), capsys)
+    assert not failed, result["msg"]
+    assert result["created"] and "fixed_after_create" not in result
+
+
+def test_create_then_wait_for_the_rollout(aws, capsys):
+    aws.describe(None, failures=[{"arn": SERVICE_ARN, "reason": "MISSING"}])
+    aws.stub.add_response(
+        "create_service", {"service": service(deployments=[deployment(state="IN_PROGRESS", running=0)])}
+    )
+    aws.describe(service(deployments=[deployment(state="COMPLETED", running=1)], runningCount=1))
+    failed, result = run(args(wait=True), capsys)
+    assert not failed and result["created"] and result["rollout_awaited"]
+    assert result["rollout_state"] == "completed"
+    assert result["rollout_message"] == "rollout COMPLETED (running 1/1, pending 0, failed tasks 0)"
+    assert aws.clock.sleeps == []  # the first poll already saw it completed
+
+
+def test_wait_reports_the_last_described_service(aws, capsys):
+    start_update(aws)
+    aws.describe(service(3, deployments=[deployment(3, state="COMPLETED", running=1)], runningCount=1))
+    failed, result = run(args(task_definition="djangoapp-web:3", wait=True), capsys)
+    assert not failed
+    assert result["service"]["deployments"][0]["rollout_state"] == "COMPLETED"
+    assert result["events"] == ["2026-01-01T00:00:00+00:00 (service djangoapp-web) has reached a steady state."]
+
+
+def test_failed_rollout_without_events(aws, capsys):
+    start_update(aws)
+    aws.describe(service(3, deployments=[deployment(3, state="FAILED", running=0, reason="boom")], events=[]))
+    failed, result = run(args(task_definition="djangoapp-web:3", wait=True), capsys)
+    assert failed
+    assert result["msg"] == (
+        "Rollout of djangoapp-web:3 to service 'djangoapp-web' failed: rollout FAILED: boom "
+        "(running 0/1, pending 1, failed tasks 0)\nLast service events:\n(no service events)"
+    )
+    assert result["service"]["deployments"][0]["rollout_state"] == "FAILED"
+
+
+def test_rolled_back_message_names_the_state(aws, capsys):
+    start_update(aws)
+    aws.describe(service(3, deployments=[deployment(2, state="COMPLETED")], taskDefinition=td_arn(2), events=[]))
+    failed, result = run(args(task_definition="djangoapp-web:3", wait=True), capsys)
+    assert failed and result["msg"].startswith("Rollout of djangoapp-web:3 to service 'djangoapp-web' rolled back: ")
+
+
+def test_launch_type_message(aws, capsys):
+    aws.describe(service(launchType="EC2"))
+    failed, result = run(args(), capsys)
+    assert failed
+    assert result["msg"] == (
+        "Service 'djangoapp-web' uses launch type 'EC2', not FARGATE: "
+        "a launch type cannot be changed in place; delete the service first"
+    )
+
+
+def test_missing_cluster_message(aws, capsys):
+    aws.stub.add_client_error("describe_services", "ClusterNotFoundException", "Cluster not found.")
+    failed, result = run(args(), capsys)
+    assert failed
+    assert result["msg"] == (
+        "Cluster 'djangoapp' not found: create it first (create_cluster=true, "
+        "or `ansible-playbook site.yml --tags ecs_service`)"
+    )
+
+
+def test_other_describe_errors_fail_with_the_boto3_error(aws, capsys):
+    aws.stub.add_client_error("describe_services", "AccessDeniedException", "no ecs:DescribeServices")
+    failed, result = run(args(), capsys)
+    assert failed and result["msg"].startswith("Failed to deploy ECS service djangoapp-web: ")
+    assert result["error"]["code"] == "AccessDeniedException"
+
+
+def test_service_calls_are_retried(aws, capsys, retry_sleeps):
+    aws.stub.add_client_error("describe_services", **UNAVAILABLE)
+    aws.describe(service(tags=[{"key": "old", "value": "x"}]))
+    aws.stub.add_client_error("update_service", **UNAVAILABLE)
+    aws.stub.add_response("update_service", {"service": service(drop=("tags",))}, None)
+    aws.stub.add_client_error("tag_resource", **UNAVAILABLE)
+    aws.stub.add_response("tag_resource", {}, None)
+    aws.stub.add_client_error("untag_resource", **UNAVAILABLE)
+    aws.stub.add_response("untag_resource", {}, {"resourceArn": SERVICE_ARN, "tagKeys": ["old"]})
+    failed, result = run(args(desired_count=2), capsys)
+    assert not failed, result["msg"]
+    assert len(retry_sleeps) == 4
+
+
+def test_create_calls_are_retried(aws, capsys, retry_sleeps):
+    aws.describe(None, failures=[{"arn": SERVICE_ARN, "reason": "MISSING"}])
+    aws.stub.add_client_error("create_service", **UNAVAILABLE)
+    aws.stub.add_response("create_service", {"service": service(drop=("healthCheckGracePeriodSeconds",))}, None)
+    aws.stub.add_client_error("update_service", **UNAVAILABLE)
+    aws.stub.add_response("update_service", {"service": service()}, None)
+    failed, result = run(args(), capsys)
+    assert not failed, result["msg"]
+    assert len(retry_sleeps) == 2 and result["fixed_after_create"] == ["health_check_grace_period_seconds"]
+
+
+# ---- cluster -------------------------------------------------------------------------------------
+
+
+def test_cluster_created_with_tags_and_diff(aws, capsys):
+    describe_cluster(aws, [{"clusterName": CLUSTER, "status": "INACTIVE"}])  # a deleted one counts as missing
+    aws.stub.add_response(
+        "create_cluster",
+        {"cluster": {"clusterName": CLUSTER}},  # no status in the answer: ACTIVE
+        {
+            "clusterName": CLUSTER,
+            "settings": [{"name": "containerInsights", "value": "enabled"}],
+            "tags": [{"key": "fargate:stack", "value": "djangoapp"}],
+        },
+    )
+    failed, result = run(cluster_args(tags={"fargate:stack": "djangoapp"}), capsys, diff=True)
+    assert not failed, result["msg"]
+    assert result["changed"] and result["created"] and result["changes"] == ["cluster"]
+    assert result["cluster_status"] == "ACTIVE"
+    assert result["diff"] == {
+        "before": {"cluster": None},
+        "after": {"cluster": {"name": CLUSTER, "settings": [{"name": "containerInsights", "value": "enabled"}]}},
+    }
+
+
+def test_cluster_without_insights_setting_is_created_plain(aws, capsys):
+    describe_cluster(aws, [])
+    aws.stub.add_response(
+        "create_cluster", {"cluster": {"clusterName": CLUSTER, "status": "PROVISIONING"}}, {"clusterName": CLUSTER}
+    )
+    failed, result = run({"region": REGION, "cluster": CLUSTER, "create_cluster": True}, capsys)
+    assert not failed and result["cluster_status"] == "PROVISIONING"
+
+
+def test_cluster_and_service_created_in_one_run(aws, capsys):
+    describe_cluster(aws, [])
+    aws.stub.add_response("create_cluster", {"cluster": {"clusterName": CLUSTER, "status": "ACTIVE"}}, None)
+    aws.describe(None, failures=[{"arn": SERVICE_ARN, "reason": "MISSING"}])
+    aws.stub.add_response("create_service", {"service": service()}, None)
+    failed, result = run(args(create_cluster=True, container_insights="enabled"), capsys)
+    assert not failed, result["msg"]
+    assert result["changes"] == ["cluster", "service"] and result["created"] is True
+    assert result["cluster_status"] == "ACTIVE"
+
+
+def test_check_mode_fresh_stack_with_cluster(aws, capsys):
+    describe_cluster(aws, [])
+    aws.stub.add_client_error("describe_services", "ClusterNotFoundException", "Cluster not found.")
+    failed, result = run(args(create_cluster=True), capsys, check_mode=True)
+    assert not failed, result["msg"]
+    assert result["changes"] == ["cluster", "service"] and result["cluster_status"] == "MISSING"
+    assert result["created"] is True  # the service would be created
+    assert result["service_arn"] is None
+    assert result["rollout_state"] == "not_deployed" and result["rollout_message"] == "would be created"
+
+
+def test_cluster_only_check_mode_creates_nothing(aws, capsys):
+    describe_cluster(aws, [])
+    failed, result = run(cluster_args(), capsys, check_mode=True)
+    assert not failed and result["created"] and result["cluster_status"] == "MISSING"
+
+
+def test_cluster_insights_update_diff(aws, capsys):
+    describe_cluster(
+        aws,
+        [{"clusterName": CLUSTER, "status": "ACTIVE", "settings": [{"name": "containerInsights", "value": "enabled"}]}],
+    )
+    aws.stub.add_response(
+        "update_cluster_settings",
+        {"cluster": {}},
+        {"cluster": CLUSTER, "settings": [{"name": "containerInsights", "value": "enhanced"}]},
+    )
+    failed, result = run(cluster_args(container_insights="enhanced"), capsys, diff=True)
+    assert not failed and result["changed"] is True and result["created"] is False
+    assert result["diff"] == {"before": {"container_insights": "enabled"}, "after": {"container_insights": "enhanced"}}
+
+
+def test_cluster_without_settings_counts_as_insights_disabled(aws, capsys):
+    describe_cluster(aws, [{"clusterName": CLUSTER, "status": "ACTIVE"}])
+    failed, result = run(cluster_args(container_insights="disabled"), capsys)
+    assert not failed and not result["changed"]
+
+
+def test_cluster_calls_are_retried(aws, capsys, retry_sleeps):
+    aws.stub.add_client_error("describe_clusters", **UNAVAILABLE)
+    describe_cluster(aws, [{"clusterName": CLUSTER, "status": "ACTIVE", "settings": []}])
+    aws.stub.add_client_error("update_cluster_settings", **UNAVAILABLE)
+    aws.stub.add_response("update_cluster_settings", {"cluster": {}}, None)
+    failed, result = run(cluster_args(), capsys)
+    assert not failed, result["msg"]
+    assert len(retry_sleeps) == 2
+
+
+def test_cluster_create_is_retried(aws, capsys, retry_sleeps):
+    describe_cluster(aws, [])
+    aws.stub.add_client_error("create_cluster", **UNAVAILABLE)
+    aws.stub.add_response("create_cluster", {"cluster": {"clusterName": CLUSTER, "status": "ACTIVE"}}, None)
+    failed, result = run(cluster_args(), capsys)
+    assert not failed, result["msg"]
+    assert len(retry_sleeps) == 1
+
+
+def valid_params(**kw):
+    params = {
+        "cluster": CLUSTER,
+        "create_cluster": False,
+        "container_insights": None,
+        "name": NAME,
+        "task_definition": "djangoapp-web:2",
+        "desired_count": 1,
+        "subnets": ["subnet-a"],
+        "security_groups": ["sg-1"],
+        "load_balancers": [],
+        "health_check_grace_period_seconds": 0,
+        "minimum_healthy_percent": 100,
+        "maximum_percent": 200,
+        "wait_timeout": 900,
+        "failure_events": 10,
+    }
+    params.update(kw)
+    return params
+
+
+@pytest.mark.parametrize(
+    ("change", "errors"),
+    [
+        ({"desired_count": 0}, []),
+        ({"subnets": [f"subnet-{n:x}" for n in range(16)]}, []),
+        ({"subnets": [f"subnet-{n:x}" for n in range(17)]}, ["subnets="]),
+        ({"security_groups": [f"sg-{n}" for n in range(5)]}, []),
+        ({"security_groups": [f"sg-{n}" for n in range(6)]}, ["security_groups="]),
+        ({"failure_events": 0}, []),
+        ({"failure_events": -1}, ["failure_events=-1 is invalid: use 0 or more"]),
+        ({"container_insights": "enabled"}, ["container_insights is only managed with create_cluster=true"]),
+    ],
+)
+def test_validation_limits(change, errors):
+    got = mod.validate(valid_params(**change))
+    assert len(got) == len(errors) and all(got[i].startswith(errors[i]) for i in range(len(errors))), got

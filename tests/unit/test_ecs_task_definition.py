@@ -3,6 +3,7 @@
 import datetime
 
 import boto3
+import botocore.exceptions
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from botocore.stub import Stubber
@@ -94,6 +95,22 @@ def aws_described(revision=3, **container_kw):
     return response
 
 
+def register_request(containers, tags=None):
+    """The RegisterTaskDefinition request args() makes, with these containers."""
+    request = {
+        "family": FAMILY,
+        "containerDefinitions": containers,
+        "requiresCompatibilities": ["FARGATE"],
+        "networkMode": "awsvpc",
+        "cpu": "256",
+        "memory": "512",
+        "executionRoleArn": EXEC_ROLE,
+        "ephemeralStorage": {"sizeInGiB": 21},
+        "tags": [{"key": "fargate:stack", "value": "djangoapp"}] if tags is None else tags,
+    }
+    return request
+
+
 class Aws:
     def __init__(self):
         self.ecs = boto3.client("ecs", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
@@ -167,17 +184,27 @@ def test_first_registration(aws, capsys):
 
 
 @pytest.mark.parametrize(
-    ("change", "path"),
+    ("change", "path", "sent"),
     [
-        ({"container_definitions": [container(image="repo/djangoapp:def")]}, "container.web.image"),
-        ({"container_definitions": [container(db_host="db2.local")]}, "container.web.environment"),
-        ({"cpu": "512", "memory": "1024"}, "cpu"),
-        ({"execution_role_arn": EXEC_ROLE + "-2"}, "executionRoleArn"),
+        (
+            {"container_definitions": [container(image="repo/djangoapp:def")]},
+            "container.web.image",
+            {"containerDefinitions": [container(image="repo/djangoapp:def")]},
+        ),
+        (
+            {"container_definitions": [container(db_host="db2.local")]},
+            "container.web.environment",
+            {"containerDefinitions": [container(db_host="db2.local")]},
+        ),
+        ({"cpu": "512", "memory": "1024"}, "cpu", {"cpu": "512", "memory": "1024"}),
+        ({"execution_role_arn": EXEC_ROLE + "-2"}, "executionRoleArn", {"executionRoleArn": EXEC_ROLE + "-2"}),
     ],
 )
-def test_change_registers_one_revision_with_diff(aws, capsys, change, path):
+def test_change_registers_one_revision_with_diff(aws, capsys, change, path, sent):
     aws.describe(described())
-    aws.stub.add_response("register_task_definition", described(revision=4), None)
+    aws.stub.add_response(
+        "register_task_definition", described(revision=4), {**register_request([container()]), **sent}
+    )
     failed, result = run(args(**change), capsys, diff=True)
     assert not failed and result["changed"] and result["registered"]
     assert path in result["changes"]
@@ -252,3 +279,225 @@ def test_api_error_is_reported(aws, capsys):
 def test_bad_input_fails_before_any_call(aws, capsys, change, needle):
     failed, result = run(args(**change), capsys)
     assert failed and needle in result["msg"], result["msg"]
+
+
+def test_a_changed_definition_is_registered_with_the_new_containers(aws, capsys):
+    aws.describe(described())
+    new = container(image="repo/djangoapp:def", db_host="db2.local")
+    aws.stub.add_response("register_task_definition", described(revision=4), register_request([new]))
+    failed, result = run(args(container_definitions=[new]), capsys)
+    assert not failed and result["registered"], result
+    assert result["changes"] == ["container.web.environment", "container.web.image"]
+    assert result["task_definition_arn"] == arn(4) and result["revision"] == 4
+
+
+def test_environment_values_are_sent_as_strings(aws, capsys):
+    """ECS environment values are strings (the compare reads 5432 as "5432"): the request says "5432" too."""
+    with_int = container(image="repo/djangoapp:def")
+    with_int["environment"] = [
+        {"name": "DB_PORT", "value": 5432},
+        {"name": "DEBUG", "value": False},
+        {"name": "SECURE", "value": True},
+        {"name": "EMPTY"},  # no value: left as it is
+    ]
+    sent = container(image="repo/djangoapp:def")
+    sent["environment"] = [
+        {"name": "DB_PORT", "value": "5432"},
+        {"name": "DEBUG", "value": "false"},
+        {"name": "SECURE", "value": "true"},
+        {"name": "EMPTY"},
+    ]
+    aws.describe(described())
+    aws.stub.add_response("register_task_definition", described(revision=4), register_request([sent]))
+    failed, result = run(args(container_definitions=[with_int]), capsys)
+    assert not failed, result["msg"]
+    assert result["registered"] and "container.web.image" in result["changes"]
+
+
+def test_an_int_environment_value_equal_to_the_registered_string_is_no_change(aws, capsys):
+    same = container()
+    same["environment"] = [{"name": "DB_PORT", "value": 5432}, {"name": "DB_HOST", "value": "db.local"}]
+    aws.describe(described())
+    failed, result = run(args(container_definitions=[same]), capsys)
+    assert not failed and not result["changed"] and result["changes"] == []
+
+
+def test_tags_not_asked_for_are_purged_in_place(aws, capsys):
+    response = described()
+    response["tags"].append({"key": "old", "value": "x"})
+    aws.describe(response)
+    aws.stub.add_response("untag_resource", {}, {"resourceArn": arn(3), "tagKeys": ["old"]})
+    failed, result = run(args(), capsys, diff=True)
+    assert not failed and result["changed"] and not result["registered"]
+    aws.stub.assert_no_pending_responses()  # UntagResource was called
+    assert result["changes"] == ["tags"]
+    assert result["diff"]["before"]["tags"] == {"fargate:stack": "djangoapp", "old": "x"}
+    assert result["diff"]["after"]["tags"] == {"fargate:stack": "djangoapp"}
+
+
+def test_purge_tags_false_keeps_other_tags(aws, capsys):
+    response = described()
+    response["tags"].append({"key": "old", "value": "x"})
+    aws.describe(response)
+    failed, result = run(args(purge_tags=False), capsys)
+    assert not failed and not result["changed"] and result["changes"] == []
+
+
+# ---- what the mutation run found untested ----------------------------------------------------------
+
+
+def test_every_option_reaches_the_register_request(aws, capsys):
+    aws.describe(error="Unable to describe task definition.")
+    volumes = [{"name": "tmp"}]
+    platform = {"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}
+    task_role = "arn:aws:iam::123456789012:role/djangoapp-task"
+    aws.stub.add_response(
+        "register_task_definition",
+        described(revision=1),
+        {
+            **register_request([container()]),
+            "taskRoleArn": task_role,
+            "runtimePlatform": platform,
+            "volumes": volumes,
+        },
+    )
+    failed, result = run(args(task_role_arn=task_role, runtime_platform=platform, volumes=volumes), capsys)
+    assert not failed, result["msg"]
+    assert result["family"] == FAMILY and result["registered"] and result["revision"] == 1
+
+
+def test_ec2_definitions_default_to_bridge(aws, capsys):
+    aws.describe(error="Unable to describe task definition.")
+    request = {
+        "family": FAMILY,
+        "containerDefinitions": [container()],
+        "requiresCompatibilities": ["EC2"],
+        "networkMode": "bridge",
+        "memory": "512",
+    }
+    aws.stub.add_response("register_task_definition", described(revision=1), request)
+    failed, result = run(
+        {"region": REGION, "family": FAMILY, "container_definitions": [container()], "memory": "512"}
+        | {"requires_compatibilities": ["EC2"]},
+        capsys,
+    )
+    assert not failed, result["msg"]
+
+
+def test_first_registration_in_check_mode_is_revision_1(aws, capsys):
+    aws.describe(error="Unable to describe task definition.")
+    failed, result = run(args(), capsys, check_mode=True)
+    assert not failed and result["changed"] and result["registered"]
+    assert result["revision"] == 1 and result["task_definition"] == f"{FAMILY}:1"
+    assert result["task_definition_arn"] is None
+    assert "diff" not in result  # only with --diff
+
+
+def test_tag_values_compare_as_strings(aws, capsys):
+    response = described()
+    response["tags"].append({"key": "version", "value": "2"})
+    aws.describe(response)
+    failed, result = run(args(tags={"fargate:stack": "djangoapp", "version": 2}), capsys)
+    assert not failed and not result["changed"]
+    assert "warnings" not in result
+
+
+def test_tag_diff_shows_both_sides(aws, capsys):
+    aws.describe(described())
+    aws.stub.add_response("tag_resource", {}, {"resourceArn": arn(3), "tags": [{"key": "team", "value": "web"}]})
+    failed, result = run(args(tags={"fargate:stack": "djangoapp", "team": "web"}), capsys, diff=True)
+    assert not failed
+    assert result["diff"]["before"] == {"tags": {"fargate:stack": "djangoapp"}}
+    assert result["diff"]["after"] == {"tags": {"fargate:stack": "djangoapp", "team": "web"}}
+
+
+def test_tags_in_check_mode_are_reported_not_written(aws, capsys):
+    response = described()
+    response["tags"].append({"key": "old", "value": "x"})
+    aws.describe(response)
+    failed, result = run(args(tags={"fargate:stack": "djangoapp", "team": "web"}), capsys, check_mode=True)
+    assert not failed and result["changed"] and result["changes"] == ["tags"]
+
+
+def test_calls_are_retried_when_the_service_is_unavailable(aws, capsys, monkeypatch):
+    sleeps = []
+    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
+    unavailable = {
+        "service_error_code": "ServiceUnavailable",
+        "service_message": "unavailable",
+        "http_status_code": 503,
+    }
+    aws.stub.add_client_error("describe_task_definition", **unavailable)
+    response = described()
+    response["tags"].append({"key": "old", "value": "x"})
+    aws.describe(response)
+    aws.stub.add_client_error("tag_resource", **unavailable)
+    aws.stub.add_response("tag_resource", {}, None)
+    aws.stub.add_client_error("untag_resource", **unavailable)
+    aws.stub.add_response("untag_resource", {}, None)
+    failed, result = run(args(tags={"fargate:stack": "djangoapp", "team": "web"}), capsys)
+    assert not failed, result["msg"]
+    assert len(sleeps) == 3
+
+
+def test_register_and_deregister_are_retried(aws, capsys, monkeypatch):
+    sleeps = []
+    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
+    unavailable = {
+        "service_error_code": "ServiceUnavailable",
+        "service_message": "unavailable",
+        "http_status_code": 503,
+    }
+    aws.describe(described())
+    aws.stub.add_client_error("register_task_definition", **unavailable)
+    aws.stub.add_response("register_task_definition", described(revision=4), None)
+    aws.stub.add_response("list_task_definitions", {"taskDefinitionArns": [arn(4), arn(3)]}, None)
+    aws.stub.add_client_error("deregister_task_definition", **unavailable)
+    aws.stub.add_response("deregister_task_definition", {}, {"taskDefinition": arn(3)})
+    failed, result = run(args(container_definitions=[container(image="x/y:2")], keep_revisions=1), capsys)
+    assert not failed, result["msg"]
+    assert result["deregistered"] == [arn(3)] and len(sleeps) == 2
+
+
+def test_keep_revisions_1_is_accepted(aws, capsys):
+    aws.describe(described())
+    failed, result = run(args(keep_revisions=1), capsys)
+    assert not failed and not result["changed"] and "deregistered" not in result
+
+
+def test_every_invalid_option_is_reported_at_once(aws, capsys):
+    failed, result = run(args(family="has space", keep_revisions=0), capsys)
+    assert failed
+    assert result["errors"] == [
+        "family='has space' is invalid: use 1-255 letters, digits, hyphens or underscores",
+        "keep_revisions=0 is invalid: use 1 or more (or omit it to keep every revision)",
+    ]
+    assert result["msg"] == "Invalid task definition: " + "; ".join(result["errors"])
+
+
+def test_api_error_carries_the_boto3_error(aws, capsys):
+    aws.stub.add_client_error("describe_task_definition", "AccessDeniedException", "no", expected_params=None)
+    failed, result = run(args(), capsys)
+    assert failed and result["error"]["code"] == "AccessDeniedException"
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "missing"),
+    [
+        ("ClientException", "Unable to describe task definition.", True),
+        ("ClientException", "The specified task definition does not exist.", True),
+        ("InvalidParameterException", "Family not found", True),
+        ("ResourceNotFoundException", "Task definition NOT FOUND", True),
+        ("ClientException", "Too many requests", False),
+        ("AccessDeniedException", "Unable to describe task definition.", False),
+    ],
+)
+def test_is_not_found(code, message, missing):
+    error = botocore.exceptions.ClientError({"Error": {"Code": code, "Message": message}}, "DescribeTaskDefinition")
+    assert mod.is_not_found(error) is missing
+
+
+def test_a_describe_error_that_is_not_missing_fails(aws, capsys):
+    aws.describe(error="Too many requests")
+    failed, result = run(args(), capsys)
+    assert failed and result["msg"].startswith("Failed to ensure task definition djangoapp-web: ")

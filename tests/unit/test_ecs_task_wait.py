@@ -363,3 +363,317 @@ def test_log_configuration():
 def test_log_stream_name():
     assert w.log_stream_name("django-migration", "migrate", ARN) == "django-migration/migrate/abc123"
     assert w.log_stream_name(None, "migrate", ARN) is None
+
+
+# ---- what the mutation run found untested: the exact verdicts and messages -------------------------
+
+TFS = "the task failed to start: check stopped_reason and each container's reason"
+
+
+def outcome_of(t, essential=("migrate",), container_name=None):
+    o = w.classify_outcome(t, list(essential), container_name)
+    return o.ok, o.kind, o.message, o.exit_code
+
+
+@pytest.mark.parametrize(
+    ("t", "kwargs", "expected"),
+    [
+        (
+            task("STOPPED", containers=[container(exit_code=0), container("worker", exit_code=0)]),
+            {"essential": ("migrate", "worker")},
+            (True, "success", "Task abc123 succeeded: migrate, worker exited 0.", 0),
+        ),
+        (
+            task("STOPPED", containers=[container(exit_code=1)]),
+            {},
+            (
+                False,
+                "container_failed",
+                "Task abc123: container 'migrate' exited with code 1; see the log lines for the error.",
+                1,
+            ),
+        ),
+        (
+            task("STOPPED", containers=[container(exit_code=137, reason="OutOfMemoryError: Container killed")]),
+            {},
+            (
+                False,
+                "container_failed",
+                "Task abc123: container 'migrate' exited with code 137 (OutOfMemoryError: Container killed); the "
+                "container was killed for using more memory than allowed: raise the task or container memory.",
+                137,
+            ),
+        ),
+        (
+            task("STOPPED", containers=[container(), container("worker", exit_code=2)]),
+            {"essential": ("migrate",), "container_name": "worker"},
+            (
+                False,
+                "container_failed",
+                "Task abc123: container 'worker' exited with code 2; see the log lines for the error.",
+                2,
+            ),
+        ),
+        (
+            task(
+                "STOPPED",
+                containers=[container(exit_code=0), container("worker", exit_code=None)],
+                stopCode="UserInitiated",
+                stoppedReason="stopped by me",
+            ),
+            {"essential": ("migrate", "worker")},
+            (
+                False,
+                "no_exit_code",
+                "Task abc123 stopped but container 'worker' has no exit code (UserInitiated: stopped by me); "
+                "someone (or something) called StopTask on this task.",
+                0,
+            ),
+        ),
+        (
+            task("STOPPED", containers=[container(exit_code=0), container("worker", reason="killed")]),
+            {"essential": ("migrate", "worker")},
+            (
+                False,
+                "no_exit_code",
+                "Task abc123 stopped but container 'worker' has no exit code (no stop code: killed); "
+                "check stopped_reason.",
+                0,
+            ),
+        ),
+        (
+            task("STOPPED", containers=[container(exit_code=0), container("worker")]),
+            {"essential": ("migrate", "worker")},
+            (
+                False,
+                "no_exit_code",
+                "Task abc123 stopped but container 'worker' has no exit code (no stop code: no reason given); "
+                "check stopped_reason.",
+                0,
+            ),
+        ),
+        (
+            task("STOPPED", containers=[container("b", exit_code=0), container("a", exit_code=0)]),
+            {"container_name": "web"},
+            (False, "container_missing", "Task abc123 has no container named 'web'; it has: a, b.", None),
+        ),
+        (
+            task("STOPPED", containers=[]),
+            {"container_name": "web"},
+            (False, "container_missing", "Task abc123 has no container named 'web'; it has: none.", None),
+        ),
+        (
+            task("STOPPED", containers=[container()], stopCode="TaskFailedToStart"),
+            {},
+            (
+                False,
+                "failed_to_start",
+                f"Task abc123 stopped before its container ran (TaskFailedToStart: no reason given); {TFS}.",
+                None,
+            ),
+        ),
+        (
+            task("STOPPED", containers=[container(reason="boom")], stopCode="TaskFailedToStart"),
+            {},
+            (
+                False,
+                "failed_to_start",
+                f"Task abc123 stopped before its container ran (TaskFailedToStart: boom); {TFS}.",
+                None,
+            ),
+        ),
+        (
+            task("STOPPED", containers=[container(exit_code=3)], stopCode="TaskFailedToStart", stoppedReason="half"),
+            {},
+            (
+                False,
+                "container_failed",
+                "Task abc123: container 'migrate' exited with code 3; see the log lines for the error.",
+                3,
+            ),
+        ),
+        (
+            task("STOPPED", containers=[container()], stoppedReason="CannotPullContainerError: no such image"),
+            {},
+            (
+                False,
+                "failed_to_start",
+                "Task abc123 stopped before its container ran (no stop code: CannotPullContainerError: no such image); "
+                + dict(w.START_FAILURE_HINTS)["CannotPullContainerError"]
+                + ".",
+                None,
+            ),
+        ),
+        (
+            task("STOPPED", containers=[container(exit_code=0)], stopCode="EssentialContainerExited"),
+            {"essential": ("other",)},  # no essential container in the task: every container counts
+            (True, "success", "Task abc123 succeeded: migrate exited 0.", 0),
+        ),
+    ],
+)
+def test_outcome_verdicts_and_messages(t, kwargs, expected):
+    essential = kwargs.get("essential", ("migrate",))
+    assert outcome_of(t, essential, kwargs.get("container_name")) == expected
+
+
+def test_outcome_without_containers_key():
+    t = task("STOPPED")
+    del t["containers"]
+    assert outcome_of(t) == (True, "success", "Task abc123 succeeded:  exited 0.", None)
+
+
+@pytest.mark.parametrize(
+    ("code", "hint"),
+    [
+        (137, "exit code 137 means SIGKILL: the container ran out of memory or was stopped"),
+        (139, "exit code 139 means a segmentation fault"),
+        (143, "exit code 143 means SIGTERM: the task was stopped while running"),
+        (2, "see the log lines for the error"),
+    ],
+)
+def test_exit_hint_texts(code, hint):
+    message = w.classify_outcome(task("STOPPED", containers=[container(exit_code=code)]), ["migrate"]).message
+    assert message == f"Task abc123: container 'migrate' exited with code {code}; {hint}."
+
+
+def test_run_task_failures_message_in_full():
+    failures = [
+        {"reason": "RESOURCE:MEMORY", "arn": "arn:ci/1"},
+        {"reason": "RESOURCE:CPU"},
+        {"reason": "weird", "detail": "subnet-1 is gone"},
+        {},
+    ]
+    assert w.run_task_failures_message(failures) == (
+        "RunTask did not start the task: RESOURCE:MEMORY for arn:ci/1; RESOURCE:CPU; weird (subnet-1 is gone); "
+        "unknown reason. Check: the cluster has no capacity for this task: add capacity or use Fargate; "
+        "check the subnets: they must exist and belong to the security groups' VPC."
+    )
+
+
+@pytest.mark.parametrize(
+    ("task_", "stopped", "error", "expected"),
+    [
+        (
+            task("RUNNING"),
+            True,
+            None,
+            "Task abc123 did not stop within 9 s (last status RUNNING). It was stopped (StopTask).",
+        ),
+        (
+            task("PENDING"),
+            False,
+            None,
+            "Task abc123 did not stop within 9 s (last status PENDING). It is still running (stop_on_timeout=false): "
+            "stop it yourself if it must not finish.",
+        ),
+        (
+            None,
+            False,
+            "denied",
+            "Task ? did not stop within 9 s (last status unknown). Stopping it failed: denied; "
+            "it may still be running.",
+        ),
+        (
+            {"taskArn": ARN},
+            True,
+            None,
+            "Task abc123 did not stop within 9 s (last status unknown). It was stopped (StopTask).",
+        ),
+    ],
+)
+def test_timeout_message_in_full(task_, stopped, error, expected):
+    assert w.timeout_message(task_, 9, stopped, error) == expected
+
+
+def test_concurrent_message_in_full():
+    tasks = [task("RUNNING"), {"taskArn": ARN.replace("abc123", "def456"), "lastStatus": "PENDING"}]
+    assert w.concurrent_message(tasks, "django-ecs-run-task", "app-migrate") == (
+        "Another task of family 'app-migrate' started by 'django-ecs-run-task' is still running on this cluster: "
+        "abc123 (RUNNING), def456 (PENDING). Two migrations must not run at once: wait for it (concurrency=wait) "
+        "or stop it."
+    )
+
+
+def test_container_summaries_in_full():
+    t = task("STOPPED", containers=[container(exit_code=1, reason="Essential container exited"), {"name": "x"}])
+    assert w.container_summaries(t, ["migrate"]) == [
+        {
+            "name": "migrate",
+            "exit_code": 1,
+            "reason": "Essential container exited",
+            "last_status": "STOPPED",
+            "essential": True,
+        },
+        {"name": "x", "exit_code": None, "reason": None, "last_status": None, "essential": False},
+    ]
+    bare = task("STOPPED")
+    del bare["containers"]
+    assert w.container_summaries(bare, []) == []
+
+
+def test_ids_of_odd_arns():
+    assert w.task_id("arn:aws:ecs:us-east-1:1:task/cluster/abc/def") == "def"
+    assert w.family_of("arn:aws:ecs:us-east-1:1:task-definition/app:migrate:7") == "app"
+
+
+def test_essential_containers_without_definitions():
+    assert w.essential_containers({}) == []
+    assert w.essential_containers({"containerDefinitions": [{"name": "a"}, {"name": "b", "essential": False}]}) == ["a"]
+
+
+def test_log_configuration_of_the_second_container():
+    td = {
+        "containerDefinitions": [
+            {"name": "sidecar"},
+            {"name": "migrate", "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "g"}}},
+        ]
+    }
+    assert w.log_configuration(td, "migrate") == {"group": "g", "prefix": None, "region": None}
+    assert w.log_configuration({}, "migrate") is None
+
+
+def test_is_active_needs_a_desired_status_other_than_stopped():
+    assert w.is_active({"lastStatus": "RUNNING"}) is True
+    assert w.is_active({"lastStatus": "RUNNING", "desiredStatus": "STOPPED"}) is False
+    assert w.is_active({"lastStatus": "STOPPED", "desiredStatus": "RUNNING"}) is False
+
+
+def test_times_from_epoch_seconds_and_iso_strings():
+    assert w.iso_time(0) == "1970-01-01T00:00:00+00:00"
+    assert w.iso_time("2026-01-01T10:00:00Z") == "2026-01-01T10:00:00+00:00"
+    assert w.iso_time("2026-01-01T10:00:00") == "2026-01-01T10:00:00+00:00"
+    assert w.iso_time("2026-01-01T10:00:00+02:00") == "2026-01-01T10:00:00+02:00"
+
+
+@pytest.mark.parametrize("end_key", ["stoppedAt", "executionStoppedAt", "stoppingAt"])
+def test_duration_end_fallbacks(end_key):
+    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    t = {"startedAt": start, end_key: start + datetime.timedelta(seconds=1.2346)}
+    assert w.task_duration(t) == 1.235  # milliseconds
+
+
+def test_wait_result_times_and_history():
+    clock = FakeClock()
+    clock.now = 1000.0
+    statuses = iter(["PENDING", "RUNNING", "STOPPED"])
+    result = w.wait_for_stop(lambda: task(next(statuses)), 100, clock, clock.sleep)
+    assert result.timed_out is False and result.describe_calls == 3
+    assert result.waited_seconds == 4.75  # sleeps 1, 1.5, 2.25 before each DescribeTasks
+    assert result.history == [
+        {"status": "PENDING", "elapsed": 1.0},
+        {"status": "RUNNING", "elapsed": 2.5},
+        {"status": "STOPPED", "elapsed": 4.75},
+    ]
+
+
+def test_wait_timeout_result_times_and_history():
+    clock = FakeClock()
+    clock.now = 1000.0
+    result = w.wait_for_stop(lambda: task("RUNNING"), 2, clock, clock.sleep)
+    assert result.timed_out is True
+    assert result.waited_seconds == 2.0 and result.describe_calls == 2
+    assert result.history == [{"status": "RUNNING", "elapsed": 1.0}]  # a status is recorded when it changes
+
+
+def test_schedule_uses_the_given_maximum():
+    assert list(itertools.islice(w.PollSchedule(initial=1, backoff=10, maximum=3)._running, 3)) == [1, 3, 3]
