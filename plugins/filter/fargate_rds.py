@@ -15,9 +15,9 @@ description:
     of wanted settings. Returns the sorted names of the settings that differ (empty when none does).
   - Pending modifications count as applied. C(max_allocated_storage) V(0) means storage autoscaling off.
     C(tags) must be present with the wanted values (extra tags are fine).
-  - C(engine_version) differs only for an upgrade RDS would make (see C(rds_engine_version_upgrade)):
+  - C(engine_version) differs only for an upgrade RDS would make (see C(rds_engine_version_upgrade));
     V(16) matches V(16.4), a pinned V(16.1) matches V(16.10) (RDS upgraded the minor; it cannot go back).
-  - With storage autoscaling on (C(max_allocated_storage) above 0), C(allocated_storage) is a floor: RDS grows
+  - With storage autoscaling on (C(max_allocated_storage) above 0), C(allocated_storage) is a floor; RDS grows
     the storage itself and never shrinks it, so more than wanted is no difference.
 """
 
