@@ -24,7 +24,8 @@ DEST="$WORK/ansible_collections/django_ecs/fargate"
 mkdir -p "$DEST"
 
 # Tracked files only (the working-tree version), without the collections/ symlink loop.
-(cd "$ROOT" && git ls-files -z | grep -zv '^collections/' | while IFS= read -r -d '' f; do
+# The emulator and its tests are not part of the collection (build_ignore): ruff checks them, not ansible-test.
+(cd "$ROOT" && git ls-files -z | grep -zvE '^(collections|emulator|tests/emulator)/' | while IFS= read -r -d '' f; do
   [[ -e "$f" || -L "$f" ]] && printf '%s\0' "$f"
 done | xargs -0 cp --parents -P -t "$DEST")
 ln -s "$INSTALLED/amazon" "$WORK/ansible_collections/amazon"
