@@ -11,9 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from runtime_env import docker, labelled_containers, make_env
 from stack import Moto
-
-from conftest import docker, labelled_containers, make_env
 
 pytestmark = [pytest.mark.docker, pytest.mark.moto]
 

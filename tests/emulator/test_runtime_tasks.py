@@ -6,8 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from conftest import labelled_containers
+from runtime_env import labelled_containers
 
 pytestmark = [pytest.mark.docker, pytest.mark.moto]
 
