@@ -4,11 +4,11 @@ its labelled containers and network, and its databases. Usage: python -m emulato
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 
 from emulator import config as config_module
 from emulator.docker_engine import Engine
+from emulator.postgres import PostgresServer
 
 
 def main() -> None:
@@ -23,17 +23,11 @@ def main() -> None:
         )
     databases = 0
     if cfg.state_dir.exists():
-        for data in cfg.state_dir.glob("db-*/data"):
-            if (data / "postmaster.pid").exists():
-                pg_ctl = shutil.which("pg_ctl") or next(
-                    iter(sorted(__import__("glob").glob("/usr/lib/postgresql/*/bin/pg_ctl"))), None
-                )
-                if pg_ctl:
-                    prefix = ["runuser", "-u", "postgres", "--"] if __import__("os").geteuid() == 0 else []
-                    subprocess.run(
-                        [*prefix, pg_ctl, "stop", "-D", str(data), "-m", "immediate"], capture_output=True, check=False
-                    )
-                    databases += 1
+        for folder in cfg.state_dir.glob("db-*"):
+            server = PostgresServer.left_in(folder)
+            if server is not None and (server.data / "postmaster.pid").exists():
+                server.stop(mode="immediate")
+                databases += 1
         shutil.rmtree(cfg.state_dir, ignore_errors=True)
     if removed or databases:
         print(

@@ -121,9 +121,18 @@ class PostgresServer:
             row = conn.execute("SHOW server_version").fetchone()
             self.version = row[0].split(" ")[0]
 
-    def stop(self) -> None:
+    def stop(self, mode: str = "fast") -> None:
         if (self.data / "postmaster.pid").exists():
-            self._run(str(self.bin_dir / "pg_ctl"), "stop", "-D", str(self.data), "-m", "fast", "-w", "-t", "30")
+            self._run(str(self.bin_dir / "pg_ctl"), "stop", "-D", str(self.data), "-m", mode, "-w", "-t", "30")
+
+    @classmethod
+    def left_in(cls, folder: Path) -> PostgresServer | None:
+        """The server whose data folder is ``folder``/data, to stop it after its emulator died; None if none."""
+        version = folder / "data" / "PG_VERSION"
+        if not version.exists():
+            return None
+        bin_dir = server_versions().get(int(version.read_text().strip().split(".")[0]))
+        return cls(folder, bin_dir, "", 0) if bin_dir else None
 
     def remove(self) -> None:
         self.stop()

@@ -76,10 +76,11 @@ class RuntimeRDSBackend(RDSBackend):
         instance.__class__ = RuntimeDBInstance
         instance.status = "creating"
         rt = runtime()
-        major, note = choose_version(instance.engine_version, server_versions())
+        versions = server_versions()  # runs each server binary once: not twice per instance
+        major, note = choose_version(instance.engine_version, versions)
         folder = rt.config.state_dir / f"db-{instance.db_instance_identifier}"
         rt.engine.network()  # the host's address on the network exists once the network does
-        server = PostgresServer(folder, server_versions()[major], rt.engine.gateway, int(instance.port))
+        server = PostgresServer(folder, versions[major], rt.engine.gateway, int(instance.port))
         database = Database(instance, server, note)
         rt.databases[self._key(instance.db_instance_identifier)] = database
         threading.Thread(
