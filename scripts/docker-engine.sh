@@ -7,6 +7,9 @@ source "$(dirname "$0")/lib.sh"
 PIDFILE="$RUN_DIR/dockerd.pid"
 SOCK="${DJANGO_ECS_DOCKER_SOCK:-/var/run/docker.sock}"
 DATA="${DJANGO_ECS_DOCKER_DATA:-/var/lib/django-ecs/docker}"   # outside the checkout: keeps the layer cache between runs
+# The engine's runtime state (each container's config, environment included, as ECS injects secrets)
+# is the engine's, like /var/run/docker: outside the checkout, where nothing of ours writes or packs.
+EXEC="${DJANGO_ECS_DOCKER_EXEC:-/var/run/django-ecs/docker}"
 
 docker_cli() {  # the daemon's own client when we have it (API version matches), else whatever is on PATH
   if [[ -x /usr/bin/docker ]]; then /usr/bin/docker -H "unix://$SOCK" "$@"; else docker -H "unix://$SOCK" "$@"; fi
@@ -18,9 +21,9 @@ case "${1:-start}" in
     engine_up && exit 0
     command -v dockerd >/dev/null || apt_install docker.io
     [[ "$(id -u)" == 0 ]] || die "no Docker engine is running and starting one needs root"
-    mkdir -p "$DATA" "$RUN_DIR/docker-exec"
+    mkdir -p "$DATA" "$EXEC"
     # No bridge/iptables: this kind of machine has neither; builds and containers use --network host.
-    dockerd --data-root "$DATA" --exec-root "$RUN_DIR/docker-exec" --pidfile "$RUN_DIR/dockerd.daemon.pid" \
+    dockerd --data-root "$DATA" --exec-root "$EXEC" --pidfile "$RUN_DIR/dockerd.daemon.pid" \
       -H "unix://$SOCK" --iptables=false --bridge=none --storage-driver=overlay2 \
       >"$RUN_DIR/dockerd.log" 2>&1 &
     echo $! > "$PIDFILE"
