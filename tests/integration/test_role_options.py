@@ -19,7 +19,9 @@ REGISTRY = f"127.0.0.1:{PORT + 7}"
 STACK = "optstack"
 TOKEN = "token-value-123"  # a test value; the migration command checks only its length
 # The migration container refuses to migrate unless the extra secret arrived (15 characters).
-MIGRATE_COMMAND = ["sh", "-c", 'test "${#EXTRA_TOKEN}" -eq 15 && exec python manage.py migrate --no-input']
+# (No shell length syntax: the command passes through Jinja, where "{#" opens a comment.)
+CHECK_TOKEN = "import os, sys; sys.exit(len(os.environ.get('EXTRA_TOKEN', '')) != 15)"
+MIGRATE_COMMAND = ["sh", "-c", f'python -c "{CHECK_TOKEN}" && exec python manage.py migrate --no-input']
 
 pytestmark = [pytest.mark.moto, pytest.mark.docker]
 
