@@ -323,6 +323,22 @@ CASES = [
         r"250",
     ),
     case("service-subnets-choice", "ecs_service", {"ecs_service_subnets": "dmz"}, r"ecs_service_subnets", r"dmz"),
+    # Tasks without a way out (issue 11, item 7): refused before AWS, naming the switch that accepts them.
+    case(
+        "service-private-without-nat",
+        "ecs_service",
+        {"ecs_service_subnets": "private"},
+        r"ecs_service_subnets=private",
+        r"network_nat_gateway=False",
+        r"ecs_service_private_egress_confirmed",
+    ),
+    case(
+        "service-public-without-public-ip",
+        "ecs_service",
+        {"ecs_service_assign_public_ip": False},
+        r"ecs_service_assign_public_ip=False",
+        r"ecs_service_private_egress_confirmed",
+    ),
     case(
         "service-name-bad-characters", "ecs_service", {"ecs_service_name": "web app"}, r"ecs_service_name", r"web app"
     ),
@@ -347,6 +363,7 @@ FULL_RUN_CASES = [
         r"4096",
     ),
     case("full-run:ecs_service", "", {"ecs_service_desired_count": -1}, r"ecs_service_desired_count", r"-1"),
+    case("full-run:private-no-nat", "", {"ecs_service_subnets": "private"}, r"ecs_service_private_egress_confirmed"),
 ]
 
 # ecs_run_task options: (id, module args, expected regexes). Cluster/definition exist nowhere: validation must
