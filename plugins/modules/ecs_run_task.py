@@ -186,8 +186,9 @@ notes:
   - Calls ecs:DescribeClusters, ecs:DescribeTaskDefinition, ecs:DescribeServices (with O(network_from_service)),
     ecs:ListTasks, ecs:DescribeTasks, ecs:RunTask, ecs:StopTask (on timeout), logs:GetLogEvents and
     iam:PassRole for the task's roles.
-  - Throttling errors (including ECS's and CloudWatch Logs' C(ThrottlingException)) are retried with jittered
-    exponential backoff.
+  - Throttling errors (including ECS's and CloudWatch Logs' C(ThrottlingException)) and server errors (ECS's
+    C(ServerException), CloudWatch Logs' C(ServiceUnavailableException)) are retried with jittered exponential
+    backoff; the C(clientToken) makes a retried RunTask safe.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
