@@ -146,7 +146,7 @@ options:
   concurrency:
     description:
       - What to do when a task of the same family started by O(started_by) is still pending or running.
-      - The check is not atomic (see the description): runs started at the same moment can both start a task.
+      - The check is not atomic (see the description), so runs started at the same moment can both start a task.
       - V(fail) fails without starting anything, V(wait) waits (up to O(timeout)) for it to stop and then
         runs, V(allow) skips the check.
     type: str

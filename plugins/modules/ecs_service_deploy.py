@@ -33,7 +33,7 @@ description:
   - ECS throttling (C(ThrottlingException)) and ECS server errors (C(ServerException)) are retried with
     jittered exponential backoff.
   - Before it creates the cluster, it ensures the ECS service-linked role (C(CreateServiceLinkedRole) for
-    C(ecs.amazonaws.com)): on a fresh account AWS creates that role only with the first cluster, and services and
+    C(ecs.amazonaws.com)). On a fresh account AWS creates that role only with the first cluster, and services and
     tasks are refused until IAM has it. An existing role (C(InvalidInput) "has been taken", C(EntityAlreadyExists))
     is success; without the permission (C(AccessDenied)) the module warns and goes on. Nothing is called when the
     cluster exists. RV(service_linked_role) says what happened.

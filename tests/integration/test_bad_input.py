@@ -208,6 +208,14 @@ CASES = [
     ),
     case("multi-az-not-bool", "rds_secret", {"rds_secret_multi_az": "perhaps"}, r"rds_secret_multi_az", r"bool"),
     # --- ecr_image ---
+    # An image for another platform than the task definition's (issue 11, item 6).
+    case(
+        "image-platform-not-the-taskdefs",
+        "ecr_image",
+        {"ecr_image_platform": "linux/arm64"},
+        r"ecr_image_platform is linux/arm64",
+        r"ecs_taskdefs_cpu_architecture is\s+X86_64",
+    ),
     case("image-tag-bad-characters", "ecr_image", {"ecr_image_tag": "v1 beta!"}, r"ecr_image_tag", r"v1 beta!"),
     case("image-tag-too-long", "ecr_image", {"ecr_image_tag": "t" * 129}, r"ecr_image_tag", r"128"),
     case(

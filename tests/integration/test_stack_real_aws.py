@@ -1,7 +1,7 @@
 """The stack on the local runtime, on the terms of real AWS (issue 11): tag-limited runs really migrate
 (item 8), simultaneous migrations (item 9, a documented limit), the execution role's secret permissions
-read back from IAM (item 4). This module runs after the others that share the session stack: its runs
-leave the stack with other definitions (new environment, extra secrets).
+read back from IAM (item 4), the image's platform (item 6). This module runs after the others that share
+the session stack: its runs leave the stack with other definitions (new environment, extra secrets).
 
 Item 8, tag-limited runs of site.yml.
 
@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import urllib.parse
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from stack import STACK, run_playbook
+from stack import ROOT, STACK, base_image, run_playbook
+
+from ansible_collections.django_ecs.fargate.plugins.lookup import context_hash
 
 pytestmark = [pytest.mark.moto, pytest.mark.docker]
 
@@ -152,3 +155,39 @@ def test_the_execution_role_may_read_every_secret_and_decrypt_the_key(deployed_s
         "Resource": "arn:aws:kms:us-east-1:123456789012:key/*",
         "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/app-secrets"}},
     }
+
+
+def test_the_content_tag_covers_the_platform(deployed_stack):
+    """Item 6: the deployed image's tag is the content hash of the context, the build arguments and the platform
+    the task definition runs (X86_64 -> linux/amd64), so an image built for another platform is never reused."""
+    web = deployed_stack.moto.client("ecs").describe_task_definition(taskDefinition=f"{STACK}-web")["taskDefinition"]
+    assert web.get("runtimePlatform", {}).get("cpuArchitecture", "X86_64") == "X86_64"
+    tag = web["containerDefinitions"][0]["image"].rsplit(":", 1)[1]
+    digest = context_hash.context_digest(str(ROOT / "django"), {"BASE_IMAGE": base_image()}, "platform=linux/amd64")
+    assert tag == digest[:16]
+    assert tag != context_hash.context_digest(str(ROOT / "django"), {"BASE_IMAGE": base_image()})[:16]
+
+
+def test_an_image_of_the_wrong_platform_is_never_pushed(deployed_stack):
+    """Item 6: asked for linux/arm64 (ecs_taskdefs_cpu_architecture=ARM64) on this amd64 engine: refused before
+    any AWS call; with ecr_image_cross_platform_build=true the engine builds, and Debian's dockerd builds amd64 from
+    the local base image without a word: the built image's platform is checked and nothing is pushed."""
+    moto = deployed_stack.moto
+    arm = ["-e", '{"ecs_taskdefs_cpu_architecture": "ARM64"}']
+    refused = deployed_stack.site("--tags", "ecr_image", *arm)
+    assert refused.rc != 0, refused.describe()
+    assert "needs linux/arm64" in refused.failure and "ecr_image_cross_platform_build" in refused.failure
+    actions = _actions(refused)
+    assert refused.writes == [] and "DescribeRepositories" not in actions, actions  # before the repository
+
+    cross = deployed_stack.site("--tags", "ecr_image", *arm, "-e", "ecr_image_cross_platform_build=true")
+    tag = re.search(r"(\S+/djangoapp):([0-9a-f]{16})", cross.failure)
+    try:
+        assert cross.rc != 0, cross.describe()
+        assert "when asked for linux/arm64; nothing was pushed" in cross.failure, cross.describe()
+        assert "Push the image" not in cross.output
+        images = moto.client("ecr").list_images(repositoryName=STACK)["imageIds"]
+        assert tag and tag.group(2) not in [i.get("imageTag") for i in images]
+    finally:
+        if tag:
+            subprocess.run(["docker", "image", "rm", "-f", tag.group(0)], capture_output=True, check=False)
