@@ -234,6 +234,24 @@ CASES = [
     ),
     case("keep-images-zero", "ecr_image", {"ecr_image_keep_images": 0}, r"ecr_image_keep_images", r"\b0\b"),
     # --- alb ---
+    # HTTPS needs the names users browse (issue 11, item 5).
+    case(
+        "certificate-without-domain-names",
+        "alb",
+        {"alb_certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0000-1111"},
+        r"alb_domain_names=\[\]",
+        r"\*\.elb\.amazonaws\.com",
+    ),
+    case(
+        "domain-name-with-scheme",
+        "alb",
+        {
+            "alb_certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0000-1111",
+            "alb_domain_names": ["https://app.example.com"],
+        },
+        r"alb_domain_names=\['https://app\.example\.com'\]",
+        r"no scheme",
+    ),
     case(
         "certificate-not-acm",
         "alb",
