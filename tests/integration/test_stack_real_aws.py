@@ -168,11 +168,15 @@ def test_the_content_tag_covers_the_platform(deployed_stack):
     assert tag != context_hash.context_digest(str(ROOT / "django"), {"BASE_IMAGE": base_image()})[:16]
 
 
-def test_an_image_of_the_wrong_platform_is_never_pushed(deployed_stack):
+def test_an_image_of_the_wrong_platform_is_never_pushed(deployed_stack, tmp_path):
     """Item 6: asked for linux/arm64 (ecs_taskdefs_cpu_architecture=ARM64) on this amd64 engine: refused before
-    any AWS call; with ecr_image_cross_platform_build=true the engine builds, and Debian's dockerd builds amd64 from
-    the local base image without a word: the built image's platform is checked and nothing is pushed."""
+    any AWS call; with ecr_image_cross_platform_build=true the engine builds, and Debian's dockerd builds a
+    single-stage image FROM a local amd64 base as linux/amd64 without a word (the app's multi-stage build
+    fails at COPY --from instead): the built image's platform is checked and nothing is pushed."""
     moto = deployed_stack.moto
+    context = tmp_path / "context"
+    context.mkdir()
+    (context / "Dockerfile").write_text("ARG BASE_IMAGE=python:3.12-slim\nFROM ${BASE_IMAGE}\nRUN true\n")
     arm = ["-e", '{"ecs_taskdefs_cpu_architecture": "ARM64"}']
     refused = deployed_stack.site("--tags", "ecr_image", *arm)
     assert refused.rc != 0, refused.describe()
@@ -180,7 +184,9 @@ def test_an_image_of_the_wrong_platform_is_never_pushed(deployed_stack):
     actions = _actions(refused)
     assert refused.writes == [] and "DescribeRepositories" not in actions, actions  # before the repository
 
-    cross = deployed_stack.site("--tags", "ecr_image", *arm, "-e", "ecr_image_cross_platform_build=true")
+    cross = deployed_stack.site(
+        "--tags", "ecr_image", *arm, "-e", "ecr_image_cross_platform_build=true", "-e", f"ecr_image_build_context={context}"
+    )  # fmt: skip
     tag = re.search(r"(\S+/djangoapp):([0-9a-f]{16})", cross.failure)
     try:
         assert cross.rc != 0, cross.describe()
