@@ -184,9 +184,8 @@ def test_an_image_of_the_wrong_platform_is_never_pushed(deployed_stack, tmp_path
     actions = _actions(refused)
     assert refused.writes == [] and "DescribeRepositories" not in actions, actions  # before the repository
 
-    cross = deployed_stack.site(
-        "--tags", "ecr_image", *arm, "-e", "ecr_image_cross_platform_build=true", "-e", f"ecr_image_build_context={context}"
-    )  # fmt: skip
+    cross_args = ["-e", "ecr_image_cross_platform_build=true", "-e", f"ecr_image_build_context={context}"]
+    cross = deployed_stack.site("--tags", "ecr_image", *arm, *cross_args)
     tag = re.search(r"(\S+/djangoapp):([0-9a-f]{16})", cross.failure)
     try:
         assert cross.rc != 0, cross.describe()
