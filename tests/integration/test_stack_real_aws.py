@@ -196,3 +196,11 @@ def test_an_image_of_the_wrong_platform_is_never_pushed(deployed_stack, tmp_path
     finally:
         if tag:
             subprocess.run(["docker", "image", "rm", "-f", tag.group(0)], capture_output=True, check=False)
+
+
+def test_the_first_deploy_ensured_the_service_linked_role_before_the_cluster(deployed_stack):
+    """Item 3: on the first deploy, CreateServiceLinkedRole(ecs.amazonaws.com) came before CreateCluster (moto
+    creates the role; its existing-role answer, EntityAlreadyExists, and IAM's "has been taken" are unit tests)."""
+    actions = [c["action"] for c in deployed_stack.first.calls]
+    assert actions.count("CreateServiceLinkedRole") == 1, actions
+    assert actions.index("CreateServiceLinkedRole") < actions.index("CreateCluster"), actions
