@@ -232,6 +232,7 @@ def test_zones_skip_impaired_local_wavelength_and_opt_in_zones():
         zone("us-west-2d"),
         zone("us-west-2b", state="unavailable"),
         zone("us-west-2c"),
+        zone("us-west-2e", opt_in="not-opted-in"),  # AWS documents AZs as opt-in-not-required; anything else is out
     ]
     assert f.availability_zones(zones) == ["us-west-2c", "us-west-2d"]
 
