@@ -227,12 +227,12 @@ def test_zones_of_a_region_without_b():
 def test_zones_skip_impaired_local_wavelength_and_opt_in_zones():
     zones = [
         zone("us-west-2-lax-1a", zone_type="local-zone", opt_in="opted-in"),
-        zone("us-west-2a", state="impaired"),
+        zone("us-west-2f", state="impaired"),
         zone("us-west-2-wl1-sea-wlz-1", zone_type="wavelength-zone", opt_in="not-opted-in"),
         zone("us-west-2d"),
         zone("us-west-2b", state="unavailable"),
         zone("us-west-2c"),
-        zone("us-west-2e", opt_in="not-opted-in"),  # AWS documents AZs as opt-in-not-required; anything else is out
+        zone("us-west-2a", opt_in="not-opted-in"),  # AWS documents AZs as opt-in-not-required; anything else is out
     ]
     assert f.availability_zones(zones) == ["us-west-2c", "us-west-2d"]
 
