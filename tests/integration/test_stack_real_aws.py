@@ -94,7 +94,7 @@ def test_release_by_tags_runs_the_new_migration_once_before_the_rollout(deployed
     # The service now runs the new web definition.
     svc = moto.client("ecs").describe_services(cluster=STACK, services=[f"{STACK}-web"])["services"][0]
     web = moto.client("ecs").describe_task_definition(taskDefinition=f"{STACK}-web")["taskDefinition"]
-    assert svc["taskDefinition"] == web["taskDefinitionArn"], svc["taskDefinition"]
+    assert svc["taskDefinition"].split("/")[-1] == web["taskDefinitionArn"].split("/")[-1], svc["taskDefinition"]
 
 
 def test_two_migrations_started_together_then_a_third(deployed_stack):
