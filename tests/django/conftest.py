@@ -5,8 +5,8 @@ The settings read only the environment, so it is filled in here, at import, befo
   `pytest_load_initial_conftests`), so pytest-django sets Django up itself;
 - when it is loaded later, during collection, `pytest_configure` below (called at once for late
   conftests) finishes the set-up that pytest-django skipped for want of DJANGO_SETTINGS_MODULE.
-The DB values match the `postgres` fixture; `django_db_modify_db_settings` re-applies the fixture's
-values and makes the test database wait for the server. Once the settings are loaded, the
+The DB values match the `postgres` fixture; `django_db_modify_db_settings` starts the server and checks
+that the app's settings, as built from the environment, point at it. Once the settings are loaded, the
 environment is put back as it was (tests that start `manage.py` build theirs with `app_env`).
 """
 
@@ -68,12 +68,13 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(postgres, django_db_modify_db_settings_parallel_suffix):
-    """Start (or reuse) the real PostgreSQL before pytest-django creates the test database."""
+    """Start (or reuse) the real PostgreSQL before pytest-django creates the test database. The settings
+    are left as the app built them from DB_*: a broken wiring of DB_PASSWORD and friends must fail here."""
     from django.conf import settings
 
-    settings.DATABASES["default"].update(
-        HOST=postgres["host"], PORT=int(postgres["port"]), USER=postgres["user"], PASSWORD=postgres["password"]
-    )
+    db = settings.DATABASES["default"]
+    wanted = (postgres["host"], str(postgres["port"]), postgres["user"], postgres["password"])
+    assert (db["HOST"], str(db["PORT"]), db["USER"], db["PASSWORD"]) == wanted, "the app's DB settings"
 
 
 @pytest.fixture(autouse=True)

@@ -13,11 +13,12 @@ ALB_HEALTH_HOST = "10.0.3.17:8000"  # the ALB health checker sends the target's 
 
 
 @pytest.mark.django_db
-def test_database_is_postgresql():
+def test_app_reaches_postgresql_through_its_db_environment(postgres):
+    """The connection is the one the app's settings build from DB_* (conftest's DB_NAME django_ecs_app)."""
     assert connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        assert cursor.fetchone()[0].startswith("15")
+        cursor.execute("SELECT current_database(), current_user, inet_server_port()")
+        assert cursor.fetchone() == ("test_django_ecs_app", postgres["user"], int(postgres["port"]))
 
 
 @pytest.mark.django_db

@@ -70,8 +70,8 @@ def request_log(url):
 
 def calls(url, action, since, until=None):
     path = request_log(url)
-    if not path.exists():
-        return None
+    # Without the log every "no call" / "called once" assertion would pass having checked nothing.
+    assert path.exists(), f"the emulator's request log {path} is missing"
     found = []
     for line in path.read_text().splitlines():
         try:
@@ -86,13 +86,10 @@ def calls(url, action, since, until=None):
 def wait_for_call(url, action, since, timeout):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        found = calls(url, action, since)
-        if found is None:  # no request log: fall back to a generous delay
-            time.sleep(8)
-            return
-        if found:
+        if calls(url, action, since):
             return
         time.sleep(0.2)
+    raise AssertionError(f"no {action} call within {timeout} s")
 
 
 def client(url, service):
@@ -310,7 +307,7 @@ def test_returns_soon_after_the_task_stops(stack, tmp_path):
     process_overshoot = ended - (wait_start + stopped_at)
     logged = calls(stack["url"], "DescribeTasks", since, ended)
     report = {
-        "describe_tasks_in_request_log": None if logged is None else len(logged),
+        "describe_tasks_in_request_log": len(logged),
         "transition_seconds": seconds,
         "task_seconds": round(stopped_at, 2),
         "module_saw_stopped_after_s": round(overshoot, 3),
@@ -322,8 +319,7 @@ def test_returns_soon_after_the_task_stops(stack, tmp_path):
     }
     print("\nTIMING " + json.dumps(report))
     assert 0 <= overshoot <= 2.2, report
-    if logged is not None:
-        assert len(logged) == result["describe_tasks_calls"], report
+    assert len(logged) == result["describe_tasks_calls"], report
     # The playbook also runs a copy task after the module (~2-4 s of Ansible): a loose bound only.
     assert process_overshoot <= 2.2 + 8.0, report
     # 1 s growing to 5 s while RUNNING, then 1-2 s while stopping (3 moto states of `seconds` each).
@@ -378,20 +374,51 @@ def test_migrate_playbook_explicit_network_first_deploy(stack):
     assert "Migration success" in completed.stdout
 
 
+def _play_watching_the_count(stack, *extra):
+    """_play, while a poller records every desired count the service shows; also the ECS writes in order."""
+    seen, done = [], threading.Event()
+
+    def poll():
+        while not done.is_set():
+            count = desired_count(stack)
+            if not seen or seen[-1] != count:
+                seen.append(count)
+            time.sleep(0.1)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    since = time.time()
+    poller.start()
+    try:
+        completed = _play(stack, *extra)
+    finally:
+        done.set()
+        poller.join(5)
+    writes = [
+        json.loads(line)["action"]
+        for line in request_log(stack["url"]).read_text().splitlines()
+        if json.loads(line)["t"] >= since and json.loads(line)["action"] in ("UpdateService", "RunTask")
+    ]
+    return completed, seen, writes
+
+
 def test_migrate_playbook_scale_down_restores_the_count(stack):
     set_transition(stack["url"], {"progression": "immediate"})
-    completed = _play(stack, {"fargate_migrate_scale_down": True})
+    completed, seen, writes = _play_watching_the_count(stack, {"fargate_migrate_scale_down": True})
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert "Scale the service to 0 for the migration" in completed.stdout
+    # Scaled to 0 before the migration task, back to 2 after it: not just "2 at the end".
+    assert writes == ["UpdateService", "RunTask", "UpdateService"], writes
+    assert seen == [2, 0, 2], seen
     assert desired_count(stack) == 2
 
 
 def test_migrate_playbook_scale_down_restores_the_count_on_failure(stack):
-    completed = _play(stack, {"fargate_migrate_scale_down": True, "fargate_migrate_task_definition": "nope"})
+    completed, seen, writes = _play_watching_the_count(
+        stack, {"fargate_migrate_scale_down": True, "fargate_migrate_task_definition": "nope"}
+    )
     assert completed.returncode != 0
     assert "Task definition nope not found" in completed.stdout
-    assert "Scale the service back to its previous desired count" in completed.stdout
-    assert desired_count(stack) == 2
+    assert writes == ["UpdateService", "UpdateService"], writes  # down, no task, back up
+    assert seen == [2, 0, 2], seen
     assert list_tasks(stack) == []
 
 
