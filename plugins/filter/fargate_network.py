@@ -18,6 +18,8 @@ description:
   - C(cidrs_overlap) is true when any two CIDRs of a list overlap.
   - C(subnet_drift), C(route_table_drift) and C(security_group_drift) return the desired items whose
     actual state (from the C(*_info) modules) differs, so only those are handed to the stock modules.
+  - C(availability_zones) picks the subnets' zones, keeping those of existing subnets, else the region's
+    available zones (zone type availability-zone, no opt-in).
 """
 
 STACK_TAG = "fargate:stack"
@@ -186,6 +188,35 @@ def security_group_ids(groups, names):
     return [by_name.get(n, "") for n in names or []]
 
 
+def availability_zones(zones, subnets=None, cidr_sets=None, count=2):
+    """The subnets' zones: for position i, the zone of an existing subnet with the i-th CIDR of any of
+    ``cidr_sets`` (it stays where it is), else the next usable zone of ``zones`` (aws_az_info's
+    availability_zones: state available, zone type availability-zone, no opt-in), by name. Fewer than
+    ``count`` when the region has fewer usable zones."""
+    usable = sorted(
+        z.get("zone_name")
+        for z in zones or []
+        if z.get("zone_name")
+        and z.get("state") == "available"
+        and z.get("zone_type", "availability-zone") == "availability-zone"
+        and z.get("opt_in_status", "opt-in-not-required") == "opt-in-not-required"
+    )
+    by_cidr = {s.get("cidr_block"): s.get("availability_zone") for s in subnets or [] if s.get("availability_zone")}
+    chosen = []
+    for i in range(count):
+        existing = [by_cidr[c[i]] for c in cidr_sets or [] if i < len(c) and c[i] in by_cidr]
+        chosen.append(existing[0] if existing else None)
+    spare = [z for z in usable if z not in chosen]
+    result = []
+    for zone in chosen:
+        if zone is None:
+            if not spare:
+                continue
+            zone = spare.pop(0)
+        result.append(zone)
+    return result
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -197,4 +228,5 @@ class FilterModule:
             "route_table_drift": route_table_drift,
             "security_group_drift": security_group_drift,
             "security_group_ids": security_group_ids,
+            "availability_zones": availability_zones,
         }

@@ -24,9 +24,11 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-ECS_RETRY = AWSRetry.jittered_backoff(
-    retries=10, delay=1, max_delay=30, catch_extra_error_codes=["ThrottlingException"]
-)
+# ECS throttling, ECS's 5xx (ServerException: RunTask carries a clientToken, so a retry cannot start a second
+# task) and CloudWatch Logs' 5xx (ServiceUnavailableException; the logs client uses this retry too). AWSRetry's
+# own list has neither name.
+RETRIED_ERROR_CODES = ["ThrottlingException", "ServerException", "ServiceUnavailableException"]
+ECS_RETRY = AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=30, catch_extra_error_codes=RETRIED_ERROR_CODES)
 
 # Error code and message fragments of a request refused because IAM has not propagated yet.
 IAM_ERROR_CODES = ("InvalidParameterException",)

@@ -17,7 +17,13 @@ description:
   - Returns the exit codes, the stop code and reason, the duration and the last O(log_lines) lines of the
     container's CloudWatch log (C(awslogs) driver).
   - Refuses to start while another task of the same family started with the same O(started_by) is still
-    pending or running on the cluster (see O(concurrency)), so two migrations never run at once.
+    pending or running on the cluster (see O(concurrency)), so a migration is not started while another runs.
+  - The guard is check-then-act, not atomic. ECS has no conditional RunTask, and ListTasks is eventually
+    consistent (a task started a moment ago may not be listed yet), so two runs started within the same few
+    seconds can both see no running task and both start one. Serialize deployments outside this module (one
+    CI/CD pipeline at a time, a deployment lock) when that matters; Django runs each migration in a
+    transaction on PostgreSQL, so the second of two simultaneous runs usually fails on a duplicate table or
+    finds nothing left to apply.
   - In check mode it checks that the cluster, the task definition and the service of O(network_from_service)
     exist, and reports a change without running anything.
   - Passes a C(clientToken) to RunTask, one per module run, so a RunTask that is retried (throttling, a server
@@ -140,6 +146,7 @@ options:
   concurrency:
     description:
       - What to do when a task of the same family started by O(started_by) is still pending or running.
+      - The check is not atomic (see the description), so runs started at the same moment can both start a task.
       - V(fail) fails without starting anything, V(wait) waits (up to O(timeout)) for it to stop and then
         runs, V(allow) skips the check.
     type: str
@@ -179,8 +186,9 @@ notes:
   - Calls ecs:DescribeClusters, ecs:DescribeTaskDefinition, ecs:DescribeServices (with O(network_from_service)),
     ecs:ListTasks, ecs:DescribeTasks, ecs:RunTask, ecs:StopTask (on timeout), logs:GetLogEvents and
     iam:PassRole for the task's roles.
-  - Throttling errors (including ECS's and CloudWatch Logs' C(ThrottlingException)) are retried with jittered
-    exponential backoff.
+  - Throttling errors (including ECS's and CloudWatch Logs' C(ThrottlingException)) and server errors (ECS's
+    C(ServerException), CloudWatch Logs' C(ServiceUnavailableException)) are retried with jittered exponential
+    backoff; the C(clientToken) makes a retried RunTask safe.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -30,7 +30,13 @@ description:
   - With O(create_cluster=true) the cluster is ensured too (C(DescribeClusters) with settings; created or its
     Container Insights setting updated). Omit O(name) to ensure only the cluster.
   - Validates its options before any AWS call.
-  - ECS throttling (C(ThrottlingException)) is retried with jittered exponential backoff.
+  - ECS throttling (C(ThrottlingException)) and ECS server errors (C(ServerException)) are retried with
+    jittered exponential backoff.
+  - Before it creates the cluster, it ensures the ECS service-linked role (C(CreateServiceLinkedRole) for
+    C(ecs.amazonaws.com)). On a fresh account AWS creates that role only with the first cluster, and services and
+    tasks are refused until IAM has it. An existing role (C(InvalidInput) "has been taken", C(EntityAlreadyExists))
+    is success; without the permission (C(AccessDenied)) the module warns and goes on. Nothing is called when the
+    cluster exists. RV(service_linked_role) says what happened.
   - When CreateService or UpdateService answers C(InvalidParameterException) because IAM has not caught up yet
     ("Unable to assume the service linked role" on an account whose first ECS cluster was just created, or "ECS was
     unable to assume the role"), the call is retried with backoff for up to 3 minutes; the module then warns that
@@ -242,6 +248,13 @@ created:
   description: Whether the service (or the cluster, in cluster-only mode) was created.
   returned: always
   type: bool
+service_linked_role:
+  description: >-
+    The ECS service-linked role ensured before the cluster was created: V(created), V(exists), V(not_permitted)
+    (a warning was given), or V(not_needed) (the cluster existed, or check mode).
+  returned: when O(create_cluster=true)
+  type: str
+  sample: exists
 iam_wait_seconds:
   description:
     - Seconds CreateService/UpdateService were retried while AWS answered that it could not assume the ECS
@@ -476,6 +489,9 @@ def diff_settings(current, desired, manage_desired_count=True):
     ]
 
 
+ECS_SERVICE = "ecs.amazonaws.com"
+
+
 class Deployer:
     def __init__(self, module, client):
         self.module = module
@@ -491,8 +507,32 @@ class Deployer:
         self.before, self.after = {}, {}
 
     # ---- cluster -------------------------------------------------------------------------
+    def ensure_service_linked_role(self):
+        """AWSServiceRoleForECS, before the first cluster: AWS makes it with the first CreateCluster of an account,
+        and services and tasks are refused until IAM has propagated it. Asking for it up front gives IAM that time
+        while the cluster is created; an existing role is the usual answer."""
+        iam = self.module.client("iam", retry_decorator=ECS_RETRY)
+        try:
+            iam.create_service_linked_role(AWSServiceName=ECS_SERVICE, aws_retry=True)
+            self.result["service_linked_role"] = "created"
+        except botocore.exceptions.ClientError as e:
+            error = e.response.get("Error", {})
+            code, message = error.get("Code", ""), error.get("Message", "")
+            if code == "EntityAlreadyExists" or (code == "InvalidInput" and "has been taken" in message):
+                self.result["service_linked_role"] = "exists"
+            elif code in ("AccessDenied", "AccessDeniedException"):
+                self.result["service_linked_role"] = "not_permitted"
+                self.module.warn(
+                    "Could not ensure the ECS service-linked role (iam:CreateServiceLinkedRole denied): on an account "
+                    "without it, ECS creates it with this cluster and may refuse services and tasks for a few minutes "
+                    "(the module then waits for IAM). " + message
+                )
+            else:
+                raise
+
     def ensure_cluster(self):
         p = self.params
+        self.result["service_linked_role"] = "not_needed"
         response = self.client.describe_clusters(clusters=[p["cluster"]], include=["SETTINGS", "TAGS"], aws_retry=True)
         cluster = next((c for c in response.get("clusters", []) if c.get("status") != "INACTIVE"), None)
         wanted = [{"name": "containerInsights", "value": p["container_insights"]}] if p["container_insights"] else []
@@ -501,6 +541,7 @@ class Deployer:
             self.result["changes"].append("cluster")
             self.before["cluster"], self.after["cluster"] = None, {"name": p["cluster"], "settings": wanted}
             if not self.module.check_mode:
+                self.ensure_service_linked_role()
                 request = {"clusterName": p["cluster"]}
                 if wanted:
                     request["settings"] = wanted

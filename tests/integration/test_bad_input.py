@@ -208,6 +208,14 @@ CASES = [
     ),
     case("multi-az-not-bool", "rds_secret", {"rds_secret_multi_az": "perhaps"}, r"rds_secret_multi_az", r"bool"),
     # --- ecr_image ---
+    # An image for another platform than the task definition's (issue 11, item 6).
+    case(
+        "image-platform-not-the-taskdefs",
+        "ecr_image",
+        {"ecr_image_platform": "linux/arm64"},
+        r"ecr_image_platform is linux/arm64",
+        r"ecs_taskdefs_cpu_architecture is\s+X86_64",
+    ),
     case("image-tag-bad-characters", "ecr_image", {"ecr_image_tag": "v1 beta!"}, r"ecr_image_tag", r"v1 beta!"),
     case("image-tag-too-long", "ecr_image", {"ecr_image_tag": "t" * 129}, r"ecr_image_tag", r"128"),
     case(
@@ -226,6 +234,24 @@ CASES = [
     ),
     case("keep-images-zero", "ecr_image", {"ecr_image_keep_images": 0}, r"ecr_image_keep_images", r"\b0\b"),
     # --- alb ---
+    # HTTPS needs the names users browse (issue 11, item 5).
+    case(
+        "certificate-without-domain-names",
+        "alb",
+        {"alb_certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0000-1111"},
+        r"alb_domain_names=\[\]",
+        r"\*\.elb\.amazonaws\.com",
+    ),
+    case(
+        "domain-name-with-scheme",
+        "alb",
+        {
+            "alb_certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0000-1111",
+            "alb_domain_names": ["https://app.example.com"],
+        },
+        r"alb_domain_names=\['https://app\.example\.com'\]",
+        r"no scheme",
+    ),
     case(
         "certificate-not-acm",
         "alb",
@@ -323,6 +349,22 @@ CASES = [
         r"250",
     ),
     case("service-subnets-choice", "ecs_service", {"ecs_service_subnets": "dmz"}, r"ecs_service_subnets", r"dmz"),
+    # Tasks without a way out (issue 11, item 7): refused before AWS, naming the switch that accepts them.
+    case(
+        "service-private-without-nat",
+        "ecs_service",
+        {"ecs_service_subnets": "private"},
+        r"ecs_service_subnets=private",
+        r"network_nat_gateway=False",
+        r"ecs_service_private_egress_confirmed",
+    ),
+    case(
+        "service-public-without-public-ip",
+        "ecs_service",
+        {"ecs_service_assign_public_ip": False},
+        r"ecs_service_assign_public_ip=False",
+        r"ecs_service_private_egress_confirmed",
+    ),
     case(
         "service-name-bad-characters", "ecs_service", {"ecs_service_name": "web app"}, r"ecs_service_name", r"web app"
     ),
@@ -347,6 +389,7 @@ FULL_RUN_CASES = [
         r"4096",
     ),
     case("full-run:ecs_service", "", {"ecs_service_desired_count": -1}, r"ecs_service_desired_count", r"-1"),
+    case("full-run:private-no-nat", "", {"ecs_service_subnets": "private"}, r"ecs_service_private_egress_confirmed"),
 ]
 
 # ecs_run_task options: (id, module args, expected regexes). Cluster/definition exist nowhere: validation must

@@ -1,4 +1,5 @@
-"""The shared ECS retries: ThrottlingException retried by ECS_RETRY; IAM propagation refusals waited out."""
+"""The shared ECS retries: ThrottlingException, ServerException (ECS) and ServiceUnavailableException (Logs)
+retried by ECS_RETRY; IAM propagation refusals waited out."""
 
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils import cloud
@@ -41,12 +42,31 @@ def test_iam_propagation_errors(code, message, expected):
     assert r.is_iam_propagation_error(error(code, message)) is expected
 
 
-def test_ecs_retry_retries_throttling_exception(monkeypatch):
+@pytest.mark.parametrize(
+    ("code", "message", "operation"),
+    [
+        ("ThrottlingException", "Rate exceeded", "RunTask"),
+        # ECS's 5xx as AWS answers it (HTTP 500, error code ServerException).
+        ("ServerException", "Service Unavailable. Please try again later.", "RunTask"),
+        # CloudWatch Logs' 5xx (HTTP 503) on the log read of ecs_run_task.
+        ("ServiceUnavailableException", "The service cannot complete the request.", "GetLogEvents"),
+    ],
+)
+def test_ecs_retry_retries_throttling_and_server_errors(monkeypatch, code, message, operation):
     sleeps = []
     monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
-    call, calls = scripted(error("ThrottlingException", "Rate exceeded"), "ok")
+    call, calls = scripted(error(code, message, operation), error(code, message, operation), "ok")
     assert r.ECS_RETRY(call)() == "ok"
-    assert len(calls) == 2 and len(sleeps) == 1
+    assert len(calls) == 3 and len(sleeps) == 2
+
+
+def test_ecs_retry_does_not_retry_client_errors(monkeypatch):
+    sleeps = []
+    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
+    call, calls = scripted(error("ClientException", "Unable to describe task definition."), "ok")
+    with pytest.raises(ClientError):
+        r.ECS_RETRY(call)()
+    assert len(calls) == 1 and sleeps == []
 
 
 def test_iam_wait_then_success():

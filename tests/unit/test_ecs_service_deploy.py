@@ -137,7 +137,33 @@ class Aws:
     def __init__(self):
         self.ecs = boto3.client("ecs", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
         self.stub = Stubber(self.ecs)
+        self.iam = boto3.client("iam", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+        self.iam_stub = Stubber(self.iam)
         self.clock = FakeClock()
+        self.calls = []  # every operation of both clients, in order
+        for client in (self.ecs, self.iam):
+            client.meta.events.register("before-parameter-build.*.*", self._record)
+
+    def _record(self, model, **_):
+        self.calls.append(model.name)
+
+    def service_linked_role(self, error=None):
+        """CreateServiceLinkedRole(ecs.amazonaws.com) answered as IAM does: created, or an error (code, message)."""
+        expected = {"AWSServiceName": "ecs.amazonaws.com"}
+        if error:
+            code, message, status = error
+            self.iam_stub.add_client_error(
+                "create_service_linked_role", code, message, http_status_code=status, expected_params=expected
+            )
+            return
+        role = {
+            "Path": "/aws-service-role/ecs.amazonaws.com/",
+            "RoleName": "AWSServiceRoleForECS",
+            "RoleId": "AROAEXAMPLEID1234567",
+            "Arn": f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
+            "CreateDate": T0,
+        }
+        self.iam_stub.add_response("create_service_linked_role", {"Role": role}, expected)
 
     def describe(self, svc, failures=None):
         self.stub.add_response(
@@ -151,12 +177,13 @@ class Aws:
 def aws(monkeypatch):
     state = Aws()
 
-    serve_clients(monkeypatch, {"ecs": state.ecs})
+    serve_clients(monkeypatch, {"ecs": state.ecs, "iam": state.iam})
     monkeypatch.setattr(mod, "CLOCK", state.clock)
     monkeypatch.setattr(mod, "SLEEP", state.clock.sleep)
-    with state.stub:
+    with state.stub, state.iam_stub:
         yield state
         state.stub.assert_no_pending_responses()
+        state.iam_stub.assert_no_pending_responses()
 
 
 def run(module_args, capsys, check_mode=False, diff=False):
@@ -419,6 +446,7 @@ def describe_cluster(aws, clusters):
 
 def test_cluster_created_then_no_op(aws, capsys):
     describe_cluster(aws, [])
+    aws.service_linked_role()
     aws.stub.add_response(
         "create_cluster",
         {"cluster": {"clusterName": CLUSTER, "status": "ACTIVE"}},
@@ -868,6 +896,7 @@ def test_create_calls_are_retried(aws, capsys, retry_sleeps):
 
 def test_cluster_created_with_tags_and_diff(aws, capsys):
     describe_cluster(aws, [{"clusterName": CLUSTER, "status": "INACTIVE"}])  # a deleted one counts as missing
+    aws.service_linked_role()
     aws.stub.add_response(
         "create_cluster",
         {"cluster": {"clusterName": CLUSTER}},  # no status in the answer: ACTIVE
@@ -889,6 +918,7 @@ def test_cluster_created_with_tags_and_diff(aws, capsys):
 
 def test_cluster_without_insights_setting_is_created_plain(aws, capsys):
     describe_cluster(aws, [])
+    aws.service_linked_role()
     aws.stub.add_response(
         "create_cluster", {"cluster": {"clusterName": CLUSTER, "status": "PROVISIONING"}}, {"clusterName": CLUSTER}
     )
@@ -898,6 +928,7 @@ def test_cluster_without_insights_setting_is_created_plain(aws, capsys):
 
 def test_cluster_and_service_created_in_one_run(aws, capsys):
     describe_cluster(aws, [])
+    aws.service_linked_role()
     aws.stub.add_response("create_cluster", {"cluster": {"clusterName": CLUSTER, "status": "ACTIVE"}}, None)
     aws.describe(None, failures=[{"arn": SERVICE_ARN, "reason": "MISSING"}])
     aws.stub.add_response("create_service", {"service": service()}, None)
@@ -957,6 +988,7 @@ def test_cluster_calls_are_retried(aws, capsys, retry_sleeps):
 
 def test_cluster_create_is_retried(aws, capsys, retry_sleeps):
     describe_cluster(aws, [])
+    aws.service_linked_role()
     aws.stub.add_client_error("create_cluster", **UNAVAILABLE)
     aws.stub.add_response("create_cluster", {"cluster": {"clusterName": CLUSTER, "status": "ACTIVE"}}, None)
     failed, result = run(cluster_args(), capsys)
@@ -1001,3 +1033,73 @@ def valid_params(**kw):
 def test_validation_limits(change, errors):
     got = mod.validate(valid_params(**change))
     assert len(got) == len(errors) and all(got[i].startswith(errors[i]) for i in range(len(errors))), got
+
+
+# ---- the ECS service-linked role before the first cluster (issue 11, item 3) ---------------------------------
+# IAM's answers for an existing role, as AWS gives them: CreateServiceLinkedRole on a name that exists answers
+# 400 InvalidInput "... has been taken in this account ...", some paths answer 409 EntityAlreadyExists.
+TAKEN = (
+    "InvalidInput",
+    "Service role name AWSServiceRoleForECS has been taken in this account, please try a different suffix.",
+    400,
+)
+EXISTS = ("EntityAlreadyExists", "Role with name AWSServiceRoleForECS already exists.", 409)
+DENIED = (
+    "AccessDenied",
+    f"User: arn:aws:iam::{ACCOUNT}:user/deployer is not authorized to perform: iam:CreateServiceLinkedRole on "
+    f"resource: arn:aws:iam::{ACCOUNT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
+    403,
+)
+
+
+def test_the_service_linked_role_is_created_before_the_first_cluster(aws, capsys):
+    describe_cluster(aws, [])
+    aws.service_linked_role()
+    aws.stub.add_response("create_cluster", {"cluster": {"clusterName": CLUSTER, "status": "ACTIVE"}}, None)
+    failed, result = run(cluster_args(), capsys)
+    assert not failed, result["msg"]
+    assert aws.calls == ["DescribeClusters", "CreateServiceLinkedRole", "CreateCluster"]
+    assert result["service_linked_role"] == "created"
+
+
+@pytest.mark.parametrize("answer", [TAKEN, EXISTS], ids=["has-been-taken", "entity-already-exists"])
+def test_an_existing_service_linked_role_is_success(aws, capsys, answer):
+    describe_cluster(aws, [])
+    aws.service_linked_role(error=answer)
+    aws.stub.add_response("create_cluster", {"cluster": {"clusterName": CLUSTER, "status": "ACTIVE"}}, None)
+    failed, result = run(cluster_args(), capsys)
+    assert not failed, result["msg"]
+    assert result["service_linked_role"] == "exists" and result["changed"]
+    assert aws.calls == ["DescribeClusters", "CreateServiceLinkedRole", "CreateCluster"]
+    assert "warnings" not in result
+
+
+def test_no_permission_for_the_service_linked_role_warns_and_creates_the_cluster(aws, capsys):
+    describe_cluster(aws, [])
+    aws.service_linked_role(error=DENIED)
+    aws.stub.add_response("create_cluster", {"cluster": {"clusterName": CLUSTER, "status": "ACTIVE"}}, None)
+    failed, result = run(cluster_args(), capsys)
+    assert not failed, result["msg"]
+    assert result["service_linked_role"] == "not_permitted" and result["cluster_status"] == "ACTIVE"
+    assert "iam:CreateServiceLinkedRole denied" in json.dumps(result["warnings"]), result.get("warnings")
+
+
+def test_another_iam_error_fails_before_the_cluster(aws, capsys):
+    describe_cluster(aws, [])
+    aws.service_linked_role(error=("InvalidInput", "Invalid service name: ecs.amazonaws.com.", 400))
+    failed, result = run(cluster_args(), capsys)
+    assert failed and "Invalid service name" in result["msg"]
+    assert "CreateCluster" not in aws.calls
+
+
+def test_no_service_linked_role_call_when_the_cluster_exists_or_in_check_mode(aws, capsys):
+    describe_cluster(
+        aws,
+        [{"clusterName": CLUSTER, "status": "ACTIVE", "settings": [{"name": "containerInsights", "value": "enabled"}]}],
+    )
+    failed, result = run(cluster_args(), capsys)
+    assert not failed and result["service_linked_role"] == "not_needed"
+    describe_cluster(aws, [])
+    failed, result = run(cluster_args(), capsys, check_mode=True)
+    assert not failed and result["changed"] and result["service_linked_role"] == "not_needed"
+    assert "CreateServiceLinkedRole" not in aws.calls

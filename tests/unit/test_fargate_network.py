@@ -198,3 +198,60 @@ def test_security_group_drift_catches_rule_from_other_group_and_tags():
     groups[2]["ip_permissions"] = [perm(5432, group="sg-1")]  # from the ALB group instead of the app group
     groups[0]["tags"] = {"Name": "app-alb"}
     assert [g["name"] for g in f.security_group_drift(groups, WANT_SGS)] == ["app-alb", "app-db"]
+
+
+# ---- availability zones (issue 11, item 10): aws_az_info's answer as AWS gives it ----------------------------
+def zone(name, state="available", zone_type="availability-zone", opt_in="opt-in-not-required"):
+    region = "-".join(name.split("-")[:3])[:-1] if zone_type == "availability-zone" else name.split("-")[0]
+    return {
+        "zone_name": name,
+        "zone_id": f"{name[:3]}-az{len(name)}",
+        "state": state,
+        "zone_type": zone_type,
+        "opt_in_status": opt_in,
+        "region_name": region,
+        "group_name": region,
+        "network_border_group": region,
+        "messages": [],
+    }
+
+
+# ap-northeast-1 has no "b" zone: <region>a/<region>b failed there.
+TOKYO = [zone("ap-northeast-1a"), zone("ap-northeast-1c"), zone("ap-northeast-1d")]
+
+
+def test_zones_of_a_region_without_b():
+    assert f.availability_zones(TOKYO) == ["ap-northeast-1a", "ap-northeast-1c"]
+
+
+def test_zones_skip_impaired_local_wavelength_and_opt_in_zones():
+    zones = [
+        zone("us-west-2-lax-1a", zone_type="local-zone", opt_in="opted-in"),
+        zone("us-west-2f", state="impaired"),
+        zone("us-west-2-wl1-sea-wlz-1", zone_type="wavelength-zone", opt_in="not-opted-in"),
+        zone("us-west-2d"),
+        zone("us-west-2b", state="unavailable"),
+        zone("us-west-2c"),
+        zone("us-west-2a", opt_in="not-opted-in"),  # AWS documents AZs as opt-in-not-required; anything else is out
+    ]
+    assert f.availability_zones(zones) == ["us-west-2c", "us-west-2d"]
+
+
+def test_existing_subnets_keep_their_zones():
+    subnets = [
+        subnet(cidr="10.0.0.0/24", az="us-east-1a", sid="subnet-1"),
+        subnet(cidr="10.0.1.0/24", az="us-east-1f", sid="subnet-2"),
+    ]
+    zones = [zone("us-east-1b"), zone("us-east-1c")]
+    cidrs = [["10.0.0.0/24", "10.0.1.0/24"], ["10.0.10.0/24", "10.0.11.0/24"]]
+    assert f.availability_zones(zones, subnets, cidrs) == ["us-east-1a", "us-east-1f"]
+    # One subnet left: it keeps its zone, the other position takes a free available zone.
+    assert f.availability_zones(zones, subnets[1:], cidrs) == ["us-east-1b", "us-east-1f"]
+    # Only a private subnet exists: its zone counts for its position too.
+    private = [subnet(cidr="10.0.11.0/24", az="us-east-1c", public=False, sid="subnet-3")]
+    assert f.availability_zones(zones, private, cidrs) == ["us-east-1b", "us-east-1c"]
+
+
+def test_too_few_zones_gives_fewer():
+    assert f.availability_zones([zone("il-central-1a")]) == ["il-central-1a"]
+    assert f.availability_zones([]) == []

@@ -25,6 +25,7 @@ BIN = Path(sys.executable).parent
 ROLES = ["network", "rds_secret", "ecr_image", "alb", "ecs_taskdefs", "ecs_service"]
 VPC = "vpc-0123456789abcdef0"
 SUBNETS = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0000-1111"
 
 # What the type check refuses, by argument-spec type (a str becomes a list, so lists get no generic case).
 BAD_BY_TYPE = {"int": "many", "bool": "maybe", "dict": "not-a-dict", "float": "lots"}
@@ -93,10 +94,16 @@ CASES: dict[str, list] = {
     "ecr_image_build_context": ["/nonexistent-build-context"],
     "ecr_image_dockerfile": ["No.Such.Dockerfile"],
     "ecr_image_base_image": ["Not An Image"],
+    "ecr_image_platform": ["linux/arm64"],  # not the task definition's X86_64
     # alb
     "alb_name": ["internal-web", "x" * 33, "-web"],
     "alb_target_group_name": ["web_tg"],
     "alb_certificate_arn": ["arn:aws:iam::123456789012:server-certificate/x"],
+    "alb_domain_names": [
+        {"alb_certificate_arn": CERT, "alb_domain_names": []},
+        {"alb_certificate_arn": CERT, "alb_domain_names": ["https://app.example.com"]},
+        {"alb_domain_names": ["app.example.com", "app.example.com"]},
+    ],
     "alb_health_check_path": ["health/"],
     "alb_health_check_matcher": ["OK"],
     "alb_health_check_interval": [4, 301],
@@ -130,6 +137,7 @@ CASES: dict[str, list] = {
         {"ecs_taskdefs_secrets": {"A B": "password"}},
     ],
     "ecs_taskdefs_keep_revisions": [-1],
+    "ecs_taskdefs_secret_kms_key_id": ["my-key", "arn:aws:kms:us-east-1:123456789012:thing/x"],
     # ecs_service
     "ecs_service_cluster_name": ["bad cluster"],
     "ecs_service_name": ["x" * 256],
@@ -144,6 +152,10 @@ CASES: dict[str, list] = {
     "ecs_service_health_check_grace_period": [-1],
     "ecs_service_wait_timeout": [0],
     "ecs_service_failure_events": [-1],
+    # Tasks without a way out: one message names all three.
+    "ecs_service_subnets": [{"ecs_service_subnets": "private"}],
+    "ecs_service_assign_public_ip": [{"ecs_service_assign_public_ip": False}],
+    "ecs_service_private_egress_confirmed": [{"ecs_service_subnets": "private", "ecs_service_assign_public_ip": True}],
     "ecs_service_autoscaling_min": [{"ecs_service_autoscaling": True, "ecs_service_autoscaling_min": -1}],
     "ecs_service_autoscaling_max": [
         {"ecs_service_autoscaling": True, "ecs_service_autoscaling_min": 3, "ecs_service_autoscaling_max": 2},

@@ -29,8 +29,11 @@ def alb_sg_ports(aws):
 
 
 def test_certificate_gives_https_listener_and_redirect(aws, site, certificate_arn):
-    run = site("--tags", "network,alb", "-e", json.dumps({"alb_certificate_arn": certificate_arn}))
+    tls = {"alb_certificate_arn": certificate_arn, "alb_domain_names": ["app.example.com", "www.example.com"]}
+    run = site("--tags", "network,alb", "-e", json.dumps(tls))
     assert run.rc == 0, run.output[-4000:]
+    # The printed URL is the domain the certificate covers, not the ALB's *.elb.amazonaws.com name.
+    assert "App URL:            https://app.example.com" in run.output, run.output[-3000:]
     by_port = listeners(aws)
     https, http = by_port[443], by_port[80]
     assert https["Protocol"] == "HTTPS"
@@ -41,7 +44,7 @@ def test_certificate_gives_https_listener_and_redirect(aws, site, certificate_ar
     assert redirect["Type"] == "redirect"
     assert redirect["RedirectConfig"]["Protocol"] == "HTTPS" and redirect["RedirectConfig"]["StatusCode"] == "HTTP_301"
     assert alb_sg_ports(aws) == [80, 443]
-    again = site("--tags", "network,alb", "-e", json.dumps({"alb_certificate_arn": certificate_arn}))
+    again = site("--tags", "network,alb", "-e", json.dumps(tls))
     assert again.rc == 0 and again.recap["changed"] == 0, again.output[-3000:]
 
 
