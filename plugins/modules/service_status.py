@@ -161,6 +161,7 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import ECS_RETRY
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_rollout import (
     recent_events,
@@ -376,9 +377,12 @@ class StatusReader:
             if len(found) >= wanted:
                 break
             self.step = f"listing the {desired} tasks of {service_name}"
-            arns = self.ecs.list_tasks(
-                aws_retry=True, cluster=cluster_name, serviceName=service_name, desiredStatus=desired
-            ).get("taskArns") or []
+            arns = (
+                self.ecs.list_tasks(
+                    aws_retry=True, cluster=cluster_name, serviceName=service_name, desiredStatus=desired
+                ).get("taskArns")
+                or []
+            )
             if not arns:
                 continue
             self.step = f"describing the {desired} tasks of {service_name}"
@@ -409,7 +413,9 @@ class StatusReader:
         }
         if container:
             self.step = f"reading the log of task {entry['task_id']}"
-            logs = container_logs(self.logs_client_for, definition, container, task["taskArn"], self.params["log_lines"])
+            logs = container_logs(
+                self.logs_client_for, definition, container, task["taskArn"], self.params["log_lines"]
+            )
             entry["log_lines"] = logs["lines"]
             entry["log_message"] = logs["message"]
         return entry
@@ -418,13 +424,19 @@ class StatusReader:
 def missing(what):
     message = f"Nothing to show: {what}; run site.yml to deploy the stack"
     # Two lines, so the playbook prints a block the YAML callback does not wrap.
-    return {"exists": False, "message": message, "lines": [f"Nothing to show: {what}.", "Run site.yml to deploy the stack."], "migrated": None}
+    return {
+        "exists": False,
+        "message": message,
+        "lines": [f"Nothing to show: {what}.", "Run site.yml to deploy the stack."],
+        "migrated": None,
+    }
 
 
 def report_lines(r):
     s = r["service"]
     lines = [
-        f"Service:    {s['name']} ({s['status']}) desired {s['desired']}, running {s['running']}, pending {s['pending']}",
+        f"Service:    {s['name']} ({s['status']}) desired {s['desired']}, running {s['running']},"
+        f" pending {s['pending']}",
         f"App URL:    {r['app_url'] or '(no load balancer)'}",
         f"Migration:  {r['migrated'] or '(no migration recorded on the cluster)'}",
         "Deployments:",
