@@ -269,9 +269,10 @@ class StatusReader:
             return result
 
         deployments = [self.deployment(d) for d in order_deployments(service.get("deployments"))]
-        current = task_definition_ref(service.get("taskDefinition"))
-        if deployments:
-            current = deployments[0]["task_definition"]
+        # The service's task definition is the PRIMARY deployment's (moto may not update its deployments).
+        current = task_definition_ref(service.get("taskDefinition")) or (
+            deployments[0]["task_definition"] if deployments else None
+        )
         active = self.active_revisions(family_revision(current)[1]) if current else []
         targets, lb_arns = self.targets(service.get("loadBalancers") or [])
         app_url = params.get("app_url") or self.lb_url(lb_arns)
