@@ -90,7 +90,7 @@ def service(deployments, status="ACTIVE", events=()):
         "runningCount": 2,
         "pendingCount": 0,
         "launchType": "FARGATE",
-        "taskDefinition": deployments[0]["taskDefinition"] if deployments else td_arn(1),
+        "taskDefinition": next((d["taskDefinition"] for d in deployments if d["status"] == "PRIMARY"), td_arn(1)),
         "loadBalancers": [{"targetGroupArn": TG, "containerName": "web", "containerPort": 8000}],
         "deployments": deployments,
         "events": [
