@@ -198,7 +198,7 @@ def validate_params(params):
 def family_revision(arn):
     """``family:revision`` of a task definition ARN, and its (family, revision as int)."""
     ref = task_definition_ref(arn) or ""
-    family, _, revision = ref.rpartition(":")
+    family, dummy, revision = ref.rpartition(":")
     return ref, family, int(revision) if revision.isdigit() else None
 
 
@@ -212,7 +212,7 @@ def order_deployments(deployments):
 
 def rollback_target(active_revisions, current):
     """The newest of ``active_revisions`` (``family:N`` strings) older than ``current`` (``family:N``)."""
-    _, family, number = family_revision(current)
+    family, number = family_revision(current)[1:]
     if number is None:
         return None
     older = [
