@@ -32,7 +32,7 @@ def test_manage_runs_a_real_command_with_its_own_started_by_and_no_secret_at_vvv
     moto = deployed_stack.moto
     ecs = moto.client("ecs")
     before = len(stopped_manage_tasks(ecs))
-    run = run_playbook(moto, "manage.yml", "-vvv", "-e", "manage_command=check --fail-level ERROR")
+    run = run_playbook(moto, "manage.yml", "-vvv", "-e", 'manage_command="check --fail-level ERROR"')
     assert run.rc == 0, run.describe()
     assert "python manage.py check --fail-level ERROR: success" in run.output
     assert "exit code 0" in run.output
@@ -50,7 +50,7 @@ def test_manage_runs_a_real_command_with_its_own_started_by_and_no_secret_at_vvv
 
 
 def test_manage_fails_on_a_non_zero_exit_and_shows_why(deployed_stack):
-    run = run_playbook(deployed_stack.moto, "manage.yml", "-e", "manage_command=migrate no_such_app")
+    run = run_playbook(deployed_stack.moto, "manage.yml", "-e", 'manage_command="migrate no_such_app"')
     assert run.rc != 0, run.describe()
     assert "exit code 1" in run.output, run.describe()
     assert "No installed app with label 'no_such_app'" in run.output, run.describe()
