@@ -59,8 +59,8 @@ def test_playbooks_resolve_by_fqcn(installed):
         )  # fmt: skip
         assert proc.returncode == 0, proc.stdout + proc.stderr
     doc = subprocess.run(
-        [str(BIN / "ansible-doc"), "django_ecs.fargate.ecs_run_task", "django_ecs.fargate.service_status"], capture_output=True, text=True, check=False,
-        env=env, cwd=work,
+        [str(BIN / "ansible-doc"), "django_ecs.fargate.ecs_run_task", "django_ecs.fargate.service_status"],
+        capture_output=True, text=True, check=False, env=env, cwd=work,
     )  # fmt: skip
     assert doc.returncode == 0 and "network_from_service" in doc.stdout, doc.stderr
     assert "rollback_target" in doc.stdout

@@ -88,10 +88,10 @@ def test_status_shows_the_service_without_writing_also_under_check(deployed_stac
         assert run.rc == 0, run.describe()
         assert run.writes == [], run.writes
         assert run.recap["changed"] == 0
-        assert f"Service:    {WEB} (ACTIVE)" in flat(run.output), run.output[-3000:]
+        assert f"Service: {WEB} (ACTIVE)" in flat(run.output), run.output[-3000:]
         assert f"PRIMARY {WEB}:" in flat(run.output)
-        assert f"Migration:  {STACK}-migrate:" in flat(run.output)
-        assert "App URL:    http://" in flat(run.output)
+        assert f"Migration: {STACK}-migrate:" in flat(run.output)
+        assert "App URL: http://" in flat(run.output)
         assert "rollback.yml would go back to" in flat(run.output)
         # One unwrapped block: the callback prints a multi-line string as a literal block.
         assert "msg: |-" in run.output
