@@ -54,6 +54,13 @@ def test_manage_runs_a_real_command_with_its_own_started_by_and_no_secret_at_vvv
             assert value not in flat(run.output), f"the secret's {name} is in manage.yml's -vvv output"
 
 
+def test_manage_runs_nothing_under_check(deployed_stack):
+    run = run_playbook(deployed_stack.moto, "manage.yml", "--check", "-e", "manage_command=check")
+    assert run.rc == 0, run.describe()
+    assert "python manage.py check: check_mode" in flat(run.output)
+    assert run.writes == [], run.writes
+
+
 def test_manage_fails_on_a_non_zero_exit_and_shows_why(deployed_stack):
     run = run_playbook(deployed_stack.moto, "manage.yml", "-e", 'manage_command="migrate no_such_app"')
     assert run.rc != 0, run.describe()
