@@ -6,8 +6,8 @@
 - status.yml shows the service, deployments, migration record and rollback target with no write (also under
   --check), and says "Nothing to show" for a stack that does not exist.
 - rollback.yml moves the service to the previous ACTIVE revision, refuses a revision whose image is gone from the
-  registry and a revision that is not ACTIVE. The revisions the test adds are removed afterwards and the service is
-  put back, so later test modules see the stack site.yml left.
+  registry and a revision that is not ACTIVE. The revisions the test adds are deleted afterwards and the service is
+  put back, so later test modules (destroy) see the stack site.yml left.
 """
 
 from __future__ import annotations
@@ -132,8 +132,12 @@ def extra_revisions(deployed_stack):
     ecs.update_service(cluster=STACK, service=WEB, taskDefinition=newer_ref)
     yield original, newer_ref, f"{WEB}:{missing['revision']}"
     ecs.update_service(cluster=STACK, service=WEB, taskDefinition=original)
-    for revision in (newer["taskDefinitionArn"], missing["taskDefinitionArn"]):
+    added = [newer["taskDefinitionArn"], missing["taskDefinitionArn"]]
+    for revision in added:
         ecs.deregister_task_definition(taskDefinition=revision)
+    # And delete them: moto's DescribeTaskDefinition(family) answers the newest revision even when INACTIVE
+    # (AWS: the newest ACTIVE), and destroy.yml finds the revisions to deregister through it.
+    ecs.delete_task_definitions(taskDefinitions=added)
 
 
 def test_rollback_goes_back_and_refuses_a_gone_image_or_an_inactive_revision(deployed_stack, extra_revisions):
