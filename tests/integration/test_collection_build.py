@@ -51,7 +51,7 @@ def test_tarball_holds_the_collection_and_no_local_clutter(installed):
 
 def test_playbooks_resolve_by_fqcn(installed):
     work, _tarball, env = installed
-    for playbook in ("site", "migrate", "destroy"):
+    for playbook in ("site", "migrate", "manage", "status", "rollback", "destroy"):
         proc = subprocess.run(
             [str(BIN / "ansible-playbook"), f"django_ecs.fargate.{playbook}", "--syntax-check",
              "-i", str(work / "collections/ansible_collections/django_ecs/fargate/inventories/local")],
@@ -59,10 +59,11 @@ def test_playbooks_resolve_by_fqcn(installed):
         )  # fmt: skip
         assert proc.returncode == 0, proc.stdout + proc.stderr
     doc = subprocess.run(
-        [str(BIN / "ansible-doc"), "django_ecs.fargate.ecs_run_task"], capture_output=True, text=True, check=False,
-        env=env, cwd=work,
+        [str(BIN / "ansible-doc"), "django_ecs.fargate.ecs_run_task", "django_ecs.fargate.service_status"],
+        capture_output=True, text=True, check=False, env=env, cwd=work,
     )  # fmt: skip
     assert doc.returncode == 0 and "network_from_service" in doc.stdout, doc.stderr
+    assert "rollback_target" in doc.stdout
 
 
 def test_installed_site_playbook_runs_a_role_against_the_emulator(installed, moto_url):

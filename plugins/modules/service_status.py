@@ -1,0 +1,490 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: django_ecs.fargate contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: service_status
+short_description: Report what an ECS service runs - deployments, target health, events, logs, revisions
+version_added: 0.1.0
+description:
+  - Reads, and never changes, an ECS service and what surrounds it, and returns it as data and as printable
+    lines (RV(lines)).
+  - The service's desired, running and pending counts; every deployment (the C(PRIMARY) one first) with its task
+    definition C(family:revision), images, C(rolloutState) and reason; the health of each registered target with
+    AWS's reason; the newest service events; the last log lines of the newest tasks; the app URL; the migration
+    record (the cluster tag C(fargate:migrated)); the C(ACTIVE) revisions of the web task definition family and
+    the one a rollback would go back to.
+  - A missing (or C(INACTIVE)) cluster or service is not an error; RV(exists) is V(false) and RV(message) says
+    what is missing.
+author:
+  - django_ecs.fargate contributors (@django-ecs)
+options:
+  cluster:
+    description:
+      - Name or ARN of the ECS cluster.
+    type: str
+    required: true
+    version_added: 0.1.0
+  service:
+    description:
+      - Name or ARN of the ECS service.
+    type: str
+    required: true
+    version_added: 0.1.0
+  events:
+    description:
+      - How many of the newest service events to return (0 to 100).
+    type: int
+    default: 10
+    version_added: 0.1.0
+  log_tasks:
+    description:
+      - Of how many tasks (the newest running ones, then the newest stopped ones) to read the log (0 to 10).
+    type: int
+    default: 2
+    version_added: 0.1.0
+  log_lines:
+    description:
+      - How many of the last lines of each of those tasks' logs to return (0 to 1000).
+    type: int
+    default: 20
+    version_added: 0.1.0
+  app_url:
+    description:
+      - The app's URL, shown as is. When unset, C(http://) and the DNS name of the service's load balancer.
+    type: str
+    version_added: 0.1.0
+  migrated_tag:
+    description:
+      - The cluster tag that records the last migration that succeeded.
+    type: str
+    default: fargate:migrated
+    version_added: 0.1.0
+notes:
+  - Calls ecs:DescribeClusters, ecs:DescribeServices, ecs:DescribeTaskDefinition, ecs:ListTaskDefinitions,
+    ecs:ListTasks, ecs:DescribeTasks, elasticloadbalancing:DescribeTargetHealth,
+    elasticloadbalancing:DescribeTargetGroups, elasticloadbalancing:DescribeLoadBalancers and logs:GetLogEvents.
+  - Supports check mode (it changes nothing in any mode).
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Read the web service's status
+  django_ecs.fargate.service_status:
+    cluster: djangoapp
+    service: djangoapp-web
+    log_lines: 20
+  register: status
+
+- name: Show it
+  ansible.builtin.debug:
+    msg: "{{ status.lines | join('\n') }}"
+"""
+
+RETURN = r"""
+exists:
+  description: Whether the cluster and the service exist and are C(ACTIVE).
+  returned: always
+  type: bool
+  sample: true
+message:
+  description: One line about the service (or what is missing).
+  returned: always
+  type: str
+  sample: "service djangoapp-web ACTIVE: desired 2, running 2, pending 0"
+lines:
+  description: The whole report as printable lines.
+  returned: always
+  type: list
+  elements: str
+service:
+  description: Name, status, counts, launch type and task definition (C(family:revision)) of the service.
+  returned: when the service exists
+  type: dict
+deployments:
+  description:
+    - Every deployment, C(PRIMARY) first; each with status, task_definition (C(family:revision)), images,
+      desired/running/pending/failed counts, rollout_state and rollout_state_reason.
+  returned: when the service exists
+  type: list
+  elements: dict
+targets:
+  description: Each registered target (target group, id, port, state, reason, description).
+  returned: when the service exists
+  type: list
+  elements: dict
+events:
+  description: The newest service events, newest first, as C(<time> <message>).
+  returned: when the service exists
+  type: list
+  elements: str
+tasks:
+  description: The tasks whose logs were read (task_id, task_definition, last_status, started_at, stopped_reason,
+    container, log_lines, log_message).
+  returned: when the service exists
+  type: list
+  elements: dict
+app_url:
+  description: The app URL (O(app_url), else from the load balancer's DNS name), null when unknown.
+  returned: when the service exists
+  type: str
+migrated:
+  description: The value of the cluster's O(migrated_tag) tag, null when none.
+  returned: when the cluster exists
+  type: str
+  sample: djangoapp-migrate:3
+active_revisions:
+  description: The C(ACTIVE) revisions of the PRIMARY deployment's task definition family, newest first.
+  returned: when the service exists
+  type: list
+  elements: str
+  sample: [djangoapp-web:5, djangoapp-web:4]
+rollback_target:
+  description: The newest C(ACTIVE) revision older than the PRIMARY deployment's, null when there is none.
+  returned: when the service exists
+  type: str
+  sample: djangoapp-web:4
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import ECS_RETRY
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_rollout import (
+    recent_events,
+    task_definition_ref,
+)
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_task_logs import container_logs
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_task_wait import (
+    essential_containers,
+    iso_time,
+    task_id,
+)
+
+ARGUMENT_SPEC = dict(
+    cluster=dict(type="str", required=True),
+    service=dict(type="str", required=True),
+    events=dict(type="int", default=10),
+    log_tasks=dict(type="int", default=2),
+    log_lines=dict(type="int", default=20),
+    app_url=dict(type="str"),
+    migrated_tag=dict(type="str", default="fargate:migrated"),
+)
+
+LIMITS = {"events": 100, "log_tasks": 10, "log_lines": 1000}
+
+
+def validate_params(params):
+    return [
+        f"{name} must be 0 to {limit} (got {params[name]})"
+        for name, limit in LIMITS.items()
+        if not 0 <= params[name] <= limit
+    ]
+
+
+def family_revision(arn):
+    """``family:revision`` of a task definition ARN, and its (family, revision as int)."""
+    ref = task_definition_ref(arn) or ""
+    family, dummy, revision = ref.rpartition(":")
+    return ref, family, int(revision) if revision.isdigit() else None
+
+
+def order_deployments(deployments):
+    """PRIMARY first, then the others newest first (as ECS lists them)."""
+    deployments = list(deployments or [])
+    return [d for d in deployments if d.get("status") == "PRIMARY"] + [
+        d for d in deployments if d.get("status") != "PRIMARY"
+    ]
+
+
+def rollback_target(active_revisions, current):
+    """The newest of ``active_revisions`` (``family:N`` strings) older than ``current`` (``family:N``)."""
+    family, number = family_revision(current)[1:]
+    if number is None:
+        return None
+    older = [
+        (rev, ref)
+        for ref, fam, rev in (family_revision(r) for r in active_revisions)
+        if fam == family and rev is not None and rev < number
+    ]
+    return max(older)[1] if older else None
+
+
+class StatusReader:
+    """Reads the service and its surroundings through the given clients; every call is a read."""
+
+    def __init__(self, params, ecs, elbv2, logs_client_for):
+        self.params = params
+        self.ecs = ecs
+        self.elbv2 = elbv2
+        self.logs_client_for = logs_client_for
+        self.definitions = {}
+        self.step = "starting"
+
+    def definition(self, arn):
+        if arn not in self.definitions:
+            self.step = f"describing task definition {arn}"
+            self.definitions[arn] = self.ecs.describe_task_definition(aws_retry=True, taskDefinition=arn)[
+                "taskDefinition"
+            ]
+        return self.definitions[arn]
+
+    def read(self):
+        params = self.params
+        cluster_name, service_name = params["cluster"], params["service"]
+        self.step = f"describing cluster {cluster_name}"
+        clusters = self.ecs.describe_clusters(aws_retry=True, clusters=[cluster_name], include=["TAGS"])
+        cluster = next(iter(clusters.get("clusters") or []), None)
+        if not cluster or cluster.get("status") != "ACTIVE":
+            state = "does not exist" if not cluster else f"is {cluster.get('status')}"
+            return missing(f"cluster {cluster_name} {state}")
+        tags = {t.get("key"): t.get("value") for t in cluster.get("tags") or []}
+        migrated = tags.get(params["migrated_tag"])
+
+        self.step = f"describing service {service_name}"
+        try:
+            services = self.ecs.describe_services(aws_retry=True, cluster=cluster_name, services=[service_name])
+        except botocore.exceptions.ClientError as e:
+            if e.response.get("Error", {}).get("Code") == "ClusterNotFoundException":
+                return missing(f"cluster {cluster_name} does not exist")
+            raise
+        service = next(iter(services.get("services") or []), None)
+        if not service or service.get("status") != "ACTIVE":
+            state = "does not exist" if not service else f"is {service.get('status')}"
+            result = missing(f"service {service_name} {state} on cluster {cluster_name}")
+            result["migrated"] = migrated
+            return result
+
+        deployments = [self.deployment(d) for d in order_deployments(service.get("deployments"))]
+        # The service's task definition is the PRIMARY deployment's (moto may not update its deployments).
+        current = task_definition_ref(service.get("taskDefinition")) or (
+            deployments[0]["task_definition"] if deployments else None
+        )
+        active = self.active_revisions(family_revision(current)[1]) if current else []
+        targets, lb_arns = self.targets(service.get("loadBalancers") or [])
+        app_url = params.get("app_url") or self.lb_url(lb_arns)
+        result = {
+            "exists": True,
+            "service": {
+                "name": service.get("serviceName"),
+                "status": service.get("status"),
+                "desired": service.get("desiredCount", 0),
+                "running": service.get("runningCount", 0),
+                "pending": service.get("pendingCount", 0),
+                "launch_type": service.get("launchType"),
+                "task_definition": task_definition_ref(service.get("taskDefinition")),
+            },
+            "deployments": deployments,
+            "targets": targets,
+            "events": recent_events(service, params["events"]),
+            "tasks": self.tasks(cluster_name, service_name),
+            "app_url": app_url,
+            "migrated": migrated,
+            "active_revisions": active,
+            "rollback_target": rollback_target(active, current),
+        }
+        s = result["service"]
+        result["message"] = (
+            f"service {s['name']} {s['status']} on cluster {cluster_name}: desired {s['desired']},"
+            f" running {s['running']}, pending {s['pending']}"
+        )
+        result["lines"] = report_lines(result)
+        return result
+
+    def deployment(self, d):
+        ref = task_definition_ref(d.get("taskDefinition"))
+        images = [c.get("image") for c in self.definition(d["taskDefinition"]).get("containerDefinitions") or []]
+        return {
+            "id": d.get("id"),
+            "status": d.get("status"),
+            "task_definition": ref,
+            "images": images,
+            "desired": d.get("desiredCount", 0),
+            "running": d.get("runningCount", 0),
+            "pending": d.get("pendingCount", 0),
+            "failed_tasks": d.get("failedTasks", 0),
+            "rollout_state": d.get("rolloutState"),
+            "rollout_state_reason": d.get("rolloutStateReason"),
+            "created_at": iso_time(d.get("createdAt")),
+            "updated_at": iso_time(d.get("updatedAt")),
+        }
+
+    def active_revisions(self, family):
+        self.step = f"listing the ACTIVE revisions of {family}"
+        arns = []
+        paginator = self.ecs.get_paginator("list_task_definitions")
+        for page in paginator.paginate(familyPrefix=family, status="ACTIVE", sort="DESC"):
+            arns.extend(page.get("taskDefinitionArns") or [])
+        # familyPrefix is a prefix: djangoapp-web also lists djangoapp-web2. Keep the family's own, newest first.
+        refs = [family_revision(a) for a in arns]
+        mine = sorted((r for r in refs if r[1] == family and r[2] is not None), key=lambda r: -r[2])
+        return [r[0] for r in mine]
+
+    def targets(self, load_balancers):
+        out, lb_arns = [], []
+        for lb in load_balancers:
+            tg = lb.get("targetGroupArn")
+            if not tg:
+                continue
+            self.step = f"reading the health of target group {tg}"
+            health = self.elbv2.describe_target_health(aws_retry=True, TargetGroupArn=tg)
+            name = tg.split(":")[-1].split("/")[1] if "/" in tg else tg
+            for item in health.get("TargetHealthDescriptions") or []:
+                target = item.get("Target") or {}
+                state = item.get("TargetHealth") or {}
+                out.append(
+                    {
+                        "target_group": name,
+                        "id": target.get("Id"),
+                        "port": target.get("Port"),
+                        "state": state.get("State"),
+                        "reason": state.get("Reason"),
+                        "description": state.get("Description"),
+                    }
+                )
+            self.step = f"describing target group {tg}"
+            groups = self.elbv2.describe_target_groups(aws_retry=True, TargetGroupArns=[tg])
+            for group in groups.get("TargetGroups") or []:
+                lb_arns.extend(a for a in group.get("LoadBalancerArns") or [] if a not in lb_arns)
+        return out, lb_arns
+
+    def lb_url(self, lb_arns):
+        if not lb_arns:
+            return None
+        self.step = "describing the load balancer"
+        found = self.elbv2.describe_load_balancers(aws_retry=True, LoadBalancerArns=lb_arns[:1])
+        dns = next((lb.get("DNSName") for lb in found.get("LoadBalancers") or []), None)
+        return f"http://{dns}" if dns else None
+
+    def tasks(self, cluster_name, service_name):
+        wanted = self.params["log_tasks"]
+        if wanted == 0:
+            return []
+        found = []
+        for desired in ("RUNNING", "STOPPED"):
+            if len(found) >= wanted:
+                break
+            self.step = f"listing the {desired} tasks of {service_name}"
+            arns = (
+                self.ecs.list_tasks(
+                    aws_retry=True, cluster=cluster_name, serviceName=service_name, desiredStatus=desired
+                ).get("taskArns")
+                or []
+            )
+            if not arns:
+                continue
+            self.step = f"describing the {desired} tasks of {service_name}"
+            described = self.ecs.describe_tasks(aws_retry=True, cluster=cluster_name, tasks=arns[:100])
+            tasks = sorted(
+                described.get("tasks") or [],
+                key=lambda t: iso_time(t.get("startedAt") or t.get("createdAt")) or "",
+                reverse=True,
+            )
+            found.extend(tasks[: wanted - len(found)])
+        return [self.task_logs(task) for task in found]
+
+    def task_logs(self, task):
+        definition = self.definition(task["taskDefinitionArn"])
+        names = essential_containers(definition) or [
+            c.get("name") for c in definition.get("containerDefinitions") or []
+        ]
+        container = names[0] if names else None
+        entry = {
+            "task_id": task_id(task["taskArn"]),
+            "task_definition": task_definition_ref(task["taskDefinitionArn"]),
+            "last_status": task.get("lastStatus"),
+            "started_at": iso_time(task.get("startedAt")),
+            "stopped_reason": task.get("stoppedReason"),
+            "container": container,
+            "log_lines": [],
+            "log_message": None,
+        }
+        if container:
+            self.step = f"reading the log of task {entry['task_id']}"
+            logs = container_logs(
+                self.logs_client_for, definition, container, task["taskArn"], self.params["log_lines"]
+            )
+            entry["log_lines"] = logs["lines"]
+            entry["log_message"] = logs["message"]
+        return entry
+
+
+def missing(what):
+    message = f"Nothing to show: {what}; run site.yml to deploy the stack"
+    # Two lines, so the playbook prints a block the YAML callback does not wrap.
+    return {
+        "exists": False,
+        "message": message,
+        "lines": [f"Nothing to show: {what}.", "Run site.yml to deploy the stack."],
+        "migrated": None,
+    }
+
+
+def report_lines(r):
+    s = r["service"]
+    lines = [
+        f"Service:    {s['name']} ({s['status']}) desired {s['desired']}, running {s['running']},"
+        f" pending {s['pending']}",
+        f"App URL:    {r['app_url'] or '(no load balancer)'}",
+        f"Migration:  {r['migrated'] or '(no migration recorded on the cluster)'}",
+        "Deployments:",
+    ]
+    for d in r["deployments"]:
+        reason = f" - {d['rollout_state_reason']}" if d["rollout_state_reason"] else ""
+        lines.append(
+            f"  {d['status']} {d['task_definition']} rollout {d['rollout_state'] or '-'}{reason};"
+            f" desired {d['desired']}, running {d['running']}, pending {d['pending']}, failed {d['failed_tasks']}"
+        )
+        lines.extend(f"    image {image}" for image in d["images"])
+    lines.append("Targets:" if r["targets"] else "Targets:    (none registered)")
+    for t in r["targets"]:
+        why = " - ".join(x for x in (t["reason"], t["description"]) if x)
+        lines.append(f"  {t['id']}:{t['port']} {t['state']}" + (f" ({why})" if why else ""))
+    revisions = ", ".join(r["active_revisions"]) or "(none)"
+    lines.append(f"Revisions:  ACTIVE {revisions}; rollback.yml would go back to {r['rollback_target'] or '(none)'}")
+    lines.append("Events (newest first):" if r["events"] else "Events:     (none)")
+    lines.extend(f"  {e}" for e in r["events"])
+    for t in r["tasks"]:
+        stopped = f", stopped: {t['stopped_reason']}" if t["stopped_reason"] else ""
+        lines.append(f"Task {t['task_id']} ({t['task_definition']}, {t['last_status']}{stopped}) {t['container']} log:")
+        if t["log_message"]:
+            lines.append(f"  ({t['log_message']})")
+        lines.extend(f"  {line}" for line in t["log_lines"])
+    return lines
+
+
+def main():
+    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    errors = validate_params(module.params)
+    if errors:
+        module.fail_json(msg="Invalid options: " + "; ".join(errors), errors=errors)
+    ecs = module.client("ecs", retry_decorator=ECS_RETRY)
+    elbv2 = module.client("elbv2", retry_decorator=ECS_RETRY)
+
+    def logs_client_for(region):
+        extra = {"region": region} if region and region != module.region else {}
+        return module.client("logs", retry_decorator=ECS_RETRY, **extra)
+
+    reader = StatusReader(module.params, ecs, elbv2, logs_client_for)
+    try:
+        result = reader.read()
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg=f"Failed while {reader.step}")
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()

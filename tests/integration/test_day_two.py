@@ -1,0 +1,167 @@
+"""Day-two playbooks on the session's deployed stack (local runtime: tasks run real containers).
+
+- manage.yml runs a real management command in the app image (`check`), fails on a command that exits non-zero,
+  starts its task with startedBy django-ecs-manage (the migration guard's key is django-ecs-migrate), prints no
+  secret at -vvv, and refuses bad input before any AWS call.
+- status.yml shows the service, deployments, migration record and rollback target with no write (also under
+  --check), and says "Nothing to show" for a stack that does not exist.
+- rollback.yml moves the service to the previous ACTIVE revision, refuses a revision whose image is gone from the
+  registry and a revision that is not ACTIVE. The revisions the test adds are deleted afterwards and the service is
+  put back, so later test modules (destroy) see the stack site.yml left.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from stack import STACK, STACK_REGISTRY, run_playbook
+
+pytestmark = [pytest.mark.moto, pytest.mark.docker]
+
+WEB = f"{STACK}-web"
+
+
+def flat(text: str) -> str:
+    """The output with every run of whitespace as one space (the YAML callback folds long lines)."""
+    return " ".join(text.split())
+
+
+def stopped_manage_tasks(ecs) -> list[dict]:
+    arns = ecs.list_tasks(cluster=STACK, desiredStatus="STOPPED")["taskArns"]
+    tasks = ecs.describe_tasks(cluster=STACK, tasks=arns)["tasks"] if arns else []
+    return [t for t in tasks if t.get("startedBy") == "django-ecs-manage"]
+
+
+def test_manage_runs_a_real_command_with_its_own_started_by_and_no_secret_at_vvv(deployed_stack):
+    moto = deployed_stack.moto
+    ecs = moto.client("ecs")
+    before = len(stopped_manage_tasks(ecs))
+    run = run_playbook(moto, "manage.yml", "-vvv", "-e", 'manage_command="check --fail-level ERROR"')
+    assert run.rc == 0, run.describe()
+    assert "python manage.py check --fail-level ERROR: success" in flat(run.output)
+    assert "exit code 0" in flat(run.output)
+    # Django's own output, from the container that really ran.
+    assert "System check identified" in flat(run.output), run.output[-3000:]
+    tasks = stopped_manage_tasks(ecs)
+    assert len(tasks) == before + 1
+    override = tasks[-1]["overrides"]["containerOverrides"][0]
+    assert override["command"] == ["python", "manage.py", "check", "--fail-level", "ERROR"]
+    assert tasks[-1]["taskDefinitionArn"].split("/")[-1].startswith(f"{STACK}-migrate:")
+    assert [w for w in run.writes if w != "ecs:RunTask"] == []
+    for name, value in deployed_stack.secret_values().items():
+        if isinstance(value, str) and len(value) >= 8:
+            assert value not in flat(run.output), f"the secret's {name} is in manage.yml's -vvv output"
+
+
+def test_manage_runs_nothing_under_check(deployed_stack):
+    run = run_playbook(deployed_stack.moto, "manage.yml", "--check", "-e", "manage_command=check")
+    assert run.rc == 0, run.describe()
+    assert "python manage.py check: check_mode" in flat(run.output)
+    assert run.writes == [], run.writes
+
+
+def test_manage_fails_on_a_non_zero_exit_and_shows_why(deployed_stack):
+    run = run_playbook(deployed_stack.moto, "manage.yml", "-e", 'manage_command="migrate no_such_app"')
+    assert run.rc != 0, run.describe()
+    assert "exit code 1" in flat(run.output), run.describe()
+    assert "No installed app with label 'no_such_app'" in flat(run.output), run.describe()
+    assert "container_failed" in flat(run.output)
+
+
+@pytest.mark.parametrize(
+    "extra, expect",
+    [
+        ('{"manage_command": ""}', "manage_command must be"),
+        ('{"manage_command": "shell -c \\"import os\\""}', "no quotes|may not hold quotes"),
+        ('{"manage_command": "check; rm -rf /"}', "may not hold quotes or shell characters"),
+        ('{"manage_command": "check", "manage_environment": {"BAD-NAME": "x"}}', "manage_environment must be"),
+        ('{"manage_command": "check", "manage_timeout": 0}', "manage_timeout a number of seconds above 0"),
+        ('{"manage_command": "check", "manage_concurrency": "maybe"}', "manage_concurrency allow, wait or fail"),
+    ],
+    ids=["empty", "quotes", "shell", "env-name", "timeout", "concurrency"],
+)
+def test_manage_refuses_bad_input_before_any_aws_call(deployed_stack, extra, expect):
+    run = run_playbook(deployed_stack.moto, "manage.yml", "-e", extra)
+    assert run.rc != 0, run.describe()
+    assert any(part in flat(run.failure) for part in expect.split("|")), run.describe()
+    assert run.calls == [], run.calls
+
+
+def test_status_shows_the_service_without_writing_also_under_check(deployed_stack):
+    moto = deployed_stack.moto
+    for args in ((), ("--check",)):
+        run = run_playbook(moto, "status.yml", *args)
+        assert run.rc == 0, run.describe()
+        assert run.writes == [], run.writes
+        assert run.recap["changed"] == 0
+        assert f"Service: {WEB} (ACTIVE)" in flat(run.output), run.output[-3000:]
+        assert f"PRIMARY {WEB}:" in flat(run.output)
+        assert f"Migration: {STACK}-migrate:" in flat(run.output)
+        assert "App URL: http://" in flat(run.output)
+        assert "rollback.yml would go back to" in flat(run.output)
+        # One unwrapped block: the callback prints a multi-line string as a literal block.
+        assert "msg: |-" in run.output
+
+
+def test_status_of_a_stack_that_does_not_exist_is_a_message(deployed_stack):
+    run = run_playbook(deployed_stack.moto, "status.yml", "-e", "fargate_stack_name=nosuchstack")
+    assert run.rc == 0, run.describe()
+    assert "Nothing to show: cluster nosuchstack does not exist." in flat(run.output)
+    assert "Traceback" not in run.output
+
+
+@pytest.fixture
+def extra_revisions(deployed_stack):
+    """Two more revisions of the web family: N+1 (same image, the service moves to it, as after a deploy) and
+    N+2 (an image tag the registry never had). Removed afterwards; the service goes back to revision N."""
+    ecs = deployed_stack.moto.client("ecs")
+    service = ecs.describe_services(cluster=STACK, services=[WEB])["services"][0]
+    original = service["taskDefinition"].split("/")[-1]
+    td = ecs.describe_task_definition(taskDefinition=original)["taskDefinition"]
+    keep = (
+        "family", "taskRoleArn", "executionRoleArn", "networkMode", "containerDefinitions",
+        "requiresCompatibilities", "cpu", "memory", "runtimePlatform",
+    )  # fmt: skip
+    spec = {k: td[k] for k in keep if td.get(k)}
+    newer = ecs.register_task_definition(**spec)["taskDefinition"]
+    gone = copy.deepcopy(spec)
+    gone["containerDefinitions"][0]["image"] = f"{STACK_REGISTRY}/{STACK}:never-pushed"
+    missing = ecs.register_task_definition(**gone)["taskDefinition"]
+    newer_ref = f"{WEB}:{newer['revision']}"
+    ecs.update_service(cluster=STACK, service=WEB, taskDefinition=newer_ref)
+    yield original, newer_ref, f"{WEB}:{missing['revision']}"
+    ecs.update_service(cluster=STACK, service=WEB, taskDefinition=original)
+    added = [newer["taskDefinitionArn"], missing["taskDefinitionArn"]]
+    for revision in added:
+        ecs.deregister_task_definition(taskDefinition=revision)
+    # And delete them: moto's DescribeTaskDefinition(family) answers the newest revision even when INACTIVE
+    # (AWS: the newest ACTIVE), and destroy.yml finds the revisions to deregister through it.
+    ecs.delete_task_definitions(taskDefinitions=added)
+
+
+def test_rollback_goes_back_and_refuses_a_gone_image_or_an_inactive_revision(deployed_stack, extra_revisions):
+    moto = deployed_stack.moto
+    ecs = moto.client("ecs")
+    original, newer, missing = extra_revisions
+
+    gone = run_playbook(moto, "rollback.yml", "-e", f"rollback_revision={missing.split(':')[1]}")
+    assert gone.rc != 0, gone.describe()
+    assert f"Not rolling back to {missing}: its image" in flat(gone.failure) and "is gone" in flat(gone.failure)
+    assert gone.writes == [], gone.writes
+
+    inactive = run_playbook(moto, "rollback.yml", "-e", "rollback_revision=999")
+    assert inactive.rc != 0 and f"{WEB}:999 (rollback_revision) is not an ACTIVE revision" in flat(inactive.failure)
+    assert inactive.writes == []
+
+    bad = run_playbook(moto, "rollback.yml", "-e", "rollback_revision=latest")
+    assert bad.rc != 0 and "rollback_revision must be a revision number" in flat(bad.failure) and bad.calls == []
+
+    # Default: the newest ACTIVE revision older than the PRIMARY one; N+2 (never deployed) is newer, N+1 runs.
+    back = run_playbook(moto, "rollback.yml")
+    assert back.rc == 0, back.describe()
+    assert f"Rolling {WEB} back from {newer} to {original}" in flat(back.output)
+    assert "The database schema is not rolled back" in flat(back.output)
+    assert "ecs:UpdateService" in back.writes
+    service = ecs.describe_services(cluster=STACK, services=[WEB])["services"][0]
+    assert service["taskDefinition"].split("/")[-1] == original  # moto keeps family:revision after UpdateService
