@@ -123,3 +123,28 @@ def test_the_changelog_lints():
     assert config["output"][0]["file"] == "CHANGELOG.md"
     fragments = [yaml.safe_load(p.read_text()) for p in (ROOT / "changelogs/fragments").glob("*.yml")]
     assert any("release_summary" in f for f in fragments), "a release summary fragment for the next release"
+
+
+STANDALONE = """
+- name: Each role's input validation on its own, without the stack's inventory
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Validate one role
+      ansible.builtin.include_role:
+        name: "django_ecs.fargate.{{ item }}"
+        tasks_from: validate.yml
+      loop: [network, rds_secret, ecr_image, alb, ecs_taskdefs, ecs_service]
+"""
+
+
+def test_every_installed_role_validates_its_inputs_on_its_own(release):
+    """No role reads an input it does not declare (alb, ecs_taskdefs, ecs_service failed with
+    `'fargate_stack_name' is undefined` when run without the stack's inventory)."""
+    work, _tarball, collections = release
+    (work / "standalone.yml").write_text(STANDALONE)
+    env = _env() | {"ANSIBLE_COLLECTIONS_PATH": str(collections)}
+    proc = _run(str(BIN / "ansible-playbook"), "-i", "localhost,", "standalone.yml",
+                "-e", f"ansible_python_interpreter={sys.executable}", cwd=work, env=env)  # fmt: skip
+    assert "failed=0" in proc.stdout and "undefined" not in proc.stdout, proc.stdout[-3000:]
