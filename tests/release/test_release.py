@@ -67,7 +67,7 @@ def test_the_tarball_leaves_out_what_git_ignores(release):
     for wanted in ("COPYING", "bindep.txt", "meta/execution-environment.yml", "meta/ee-requirements.txt",
                    "docs/own-django-project.md", "changelogs/config.yaml", "changelogs/changelog.yaml"):  # fmt: skip
         assert wanted in names, wanted
-    print(f"\ntarball: {tarball.stat().st_size} bytes, {len([n for n in names])} entries")
+    print(f"\ntarball: {tarball.stat().st_size} bytes, {len(names)} entries")
 
 
 def test_galaxy_metadata_points_to_the_docs_and_the_license(release):
