@@ -93,6 +93,7 @@ def test_ansible_builder_reads_the_collection_dependencies(release):
     for wanted in ("boto3>=1.34.0", "docker>=7.0.0", "ca-certificates"):
         assert wanted in out, out
     assert "django_ecs.fargate" in out
+    assert "==" not in out, out  # the lower bounds, not requirements.txt's development pins (ansible==..., boto3==...)
 
 
 def test_ansible_builder_creates_an_execution_environment_definition(release):
