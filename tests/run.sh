@@ -14,7 +14,7 @@ export PATH="$BIN:$PATH"
 LOGS="$ROOT/.run/test-logs"
 
 # Each pytest stage owns folders of tests/; a folder in no stage fails the run (no test is left out).
-LOCAL_DIRS=(tests/unit tests/django tests/image tests/emulator)
+LOCAL_DIRS=(tests/unit tests/django tests/image tests/emulator tests/release)
 STACK_DIRS=(tests/integration)
 ALL_STAGES=(pytest_stack molecule pytest_local static)   # longest first
 STAGES=(${DJANGO_ECS_TEST_STAGES:-${ALL_STAGES[*]}})

@@ -424,10 +424,11 @@ iam_wait_seconds:
   type: float
   sample: 0
 network_configuration:
-  description: The awsvpc configuration used (or, in check mode, that would be used), in boto3 form.
+  description: The awsvpc configuration used (or, in check mode, that would be used), with snake_case keys.
   returned: when the task uses awsvpc
   type: dict
-  sample: {"awsvpcConfiguration": {"subnets": ["subnet-1"], "securityGroups": ["sg-1"], "assignPublicIp": "DISABLED"}}
+  sample:
+    awsvpc_configuration: {"subnets": ["subnet-1"], "security_groups": ["sg-1"], "assign_public_ip": "DISABLED"}
 """
 
 import datetime  # noqa: E402
@@ -440,6 +441,7 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict  # noqa: E402
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
 
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import (  # noqa: E402
@@ -678,7 +680,7 @@ class EcsTaskRunner:
         if params.get("assign_public_ip") is not None:
             config["assignPublicIp"] = "ENABLED" if params["assign_public_ip"] else "DISABLED"
         network = {"awsvpcConfiguration": config}
-        self.result["network_configuration"] = network
+        self.result["network_configuration"] = camel_dict_to_snake_dict(network)
         return network
 
     def find_concurrent(self, family):

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: ecs_service_deploy
 short_description: Create or update a Fargate ECS service and wait for its rollout to complete
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Creates the service, or compares every managed setting with C(DescribeServices) and calls
     C(UpdateService) with only what differs. A no-op run makes one API call.
@@ -48,56 +48,56 @@ options:
     description: Cluster name.
     type: str
     required: true
-    version_added: 1.0.0
+    version_added: 0.1.0
   create_cluster:
     description: Ensure the cluster exists (create it when missing) with O(container_insights).
     type: bool
     default: false
-    version_added: 1.0.0
+    version_added: 0.1.0
   container_insights:
     description: Container Insights setting of the cluster (only with O(create_cluster=true)); omit to leave it alone.
     type: str
     choices: [enabled, disabled, enhanced]
-    version_added: 1.0.0
+    version_added: 0.1.0
   name:
     description: Service name. Omit to ensure only the cluster.
     type: str
-    version_added: 1.0.0
+    version_added: 0.1.0
   task_definition:
     description: Task definition as C(family:revision) (or its ARN). Required with O(name).
     type: str
-    version_added: 1.0.0
+    version_added: 0.1.0
   desired_count:
     description: Number of tasks.
     type: int
     default: 1
-    version_added: 1.0.0
+    version_added: 0.1.0
   manage_desired_count:
     description: Compare O(desired_count) on existing services. Set V(false) when autoscaling owns the count.
     type: bool
     default: true
-    version_added: 1.0.0
+    version_added: 0.1.0
   subnets:
     description: Subnet ids of the tasks (1-16).
     type: list
     elements: str
-    version_added: 1.0.0
+    version_added: 0.1.0
   security_groups:
     description: Security group ids of the tasks (1-5).
     type: list
     elements: str
-    version_added: 1.0.0
+    version_added: 0.1.0
   assign_public_ip:
     description: Give tasks a public IP (public subnets without NAT need it to pull images).
     type: bool
     default: false
-    version_added: 1.0.0
+    version_added: 0.1.0
   load_balancers:
     description: Target groups the service registers its tasks with.
     type: list
     elements: dict
     default: []
-    version_added: 1.0.0
+    version_added: 0.1.0
     suboptions:
       target_group_arn:
         description: Target group ARN.
@@ -115,73 +115,73 @@ options:
     description: Seconds the scheduler ignores failing load balancer health checks after a task starts.
     type: int
     default: 0
-    version_added: 1.0.0
+    version_added: 0.1.0
   circuit_breaker:
     description: Enable the deployment circuit breaker.
     type: bool
     default: true
-    version_added: 1.0.0
+    version_added: 0.1.0
   circuit_breaker_rollback:
     description: Roll back to the last completed deployment when the circuit breaker trips.
     type: bool
     default: true
-    version_added: 1.0.0
+    version_added: 0.1.0
   minimum_healthy_percent:
     description: Lower bound of running tasks during a deployment, in percent of the desired count (0-100).
     type: int
     default: 100
-    version_added: 1.0.0
+    version_added: 0.1.0
   maximum_percent:
     description: Upper bound of running tasks during a deployment (100-200, above O(minimum_healthy_percent)).
     type: int
     default: 200
-    version_added: 1.0.0
+    version_added: 0.1.0
   platform_version:
     description: Fargate platform version.
     type: str
     default: LATEST
-    version_added: 1.0.0
+    version_added: 0.1.0
   propagate_tags:
     description: Copy tags to tasks from the service or the task definition.
     type: str
     choices: [SERVICE, TASK_DEFINITION, NONE]
     default: SERVICE
-    version_added: 1.0.0
+    version_added: 0.1.0
   enable_execute_command:
     description: Allow ECS Exec into the tasks.
     type: bool
     default: false
-    version_added: 1.0.0
+    version_added: 0.1.0
   force_new_deployment:
     description: Start a new deployment even when nothing changed (always reports a change).
     type: bool
     default: false
-    version_added: 1.0.0
+    version_added: 0.1.0
   tags:
     description: Tags of the service (and of a created cluster).
     type: dict
     aliases: [resource_tags]
-    version_added: 1.0.0
+    version_added: 0.1.0
   purge_tags:
     description: Remove service tags not in O(tags).
     type: bool
     default: true
-    version_added: 1.0.0
+    version_added: 0.1.0
   wait:
     description: After a change, wait for the rollout (PRIMARY deployment COMPLETED, every task running).
     type: bool
     default: true
-    version_added: 1.0.0
+    version_added: 0.1.0
   wait_timeout:
     description: Seconds to wait for the rollout.
     type: int
     default: 900
-    version_added: 1.0.0
+    version_added: 0.1.0
   failure_events:
     description: How many of the newest service events to report when the rollout fails.
     type: int
     default: 10
-    version_added: 1.0.0
+    version_added: 0.1.0
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: ecs_task_definition
 short_description: Register an ECS task definition revision exactly when the definition changed
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Compares the desired task definition with the latest C(ACTIVE) revision of O(family), after normalising
     both (AWS fills defaults such as empty lists, C(essential=true), container C(cpu=0), C(protocol=tcp),
@@ -32,7 +32,7 @@ options:
     description: Task definition family.
     type: str
     required: true
-    version_added: 1.0.0
+    version_added: 0.1.0
   container_definitions:
     description:
       - Container definitions, as the ECS API spells them (camelCase keys such as C(portMappings),
@@ -42,64 +42,64 @@ options:
     type: list
     elements: dict
     required: true
-    version_added: 1.0.0
+    version_added: 0.1.0
   cpu:
     description: Task-level cpu units (Fargate pairs with O(memory) are checked).
     type: str
-    version_added: 1.0.0
+    version_added: 0.1.0
   memory:
     description: Task-level memory in MiB.
     type: str
-    version_added: 1.0.0
+    version_added: 0.1.0
   network_mode:
     description: Network mode; defaults to C(awsvpc) when O(requires_compatibilities) holds C(FARGATE).
     type: str
     choices: [awsvpc, bridge, host, none]
-    version_added: 1.0.0
+    version_added: 0.1.0
   requires_compatibilities:
     description: Launch types the definition must be valid for.
     type: list
     elements: str
     choices: [EC2, FARGATE, EXTERNAL, MANAGED_INSTANCES]
     default: [FARGATE]
-    version_added: 1.0.0
+    version_added: 0.1.0
   execution_role_arn:
     description: Role ECS uses to pull the image, write logs and read secrets.
     type: str
-    version_added: 1.0.0
+    version_added: 0.1.0
   task_role_arn:
     description: Role the application's AWS calls run as.
     type: str
-    version_added: 1.0.0
+    version_added: 0.1.0
   ephemeral_storage:
     description: Ephemeral storage in GiB (21-200); omit for Fargate's 20 GiB default.
     type: int
-    version_added: 1.0.0
+    version_added: 0.1.0
   runtime_platform:
     description: C(cpuArchitecture) (V(X86_64) or V(ARM64)) and C(operatingSystemFamily), camelCase keys.
     type: dict
-    version_added: 1.0.0
+    version_added: 0.1.0
   volumes:
     description: Volumes, as the ECS API spells them.
     type: list
     elements: dict
-    version_added: 1.0.0
+    version_added: 0.1.0
   tags:
     description: Tags of the task definition (updated in place, no new revision).
     type: dict
     aliases: [resource_tags]
-    version_added: 1.0.0
+    version_added: 0.1.0
   purge_tags:
     description: Remove tags not in O(tags).
     type: bool
     default: true
-    version_added: 1.0.0
+    version_added: 0.1.0
   keep_revisions:
     description:
       - After registering a new revision, deregister ACTIVE revisions of the family beyond the newest O(keep_revisions).
       - Omit (the default) to keep every revision (a rollback target stays available).
     type: int
-    version_added: 1.0.0
+    version_added: 0.1.0
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

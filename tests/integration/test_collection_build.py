@@ -78,3 +78,31 @@ def test_installed_site_playbook_runs_a_role_against_the_emulator(installed, mot
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert "fargate_vpc_id" in proc.stdout or "Publish the network outputs" in proc.stdout
     assert "Check that the local emulator is running" in proc.stdout  # it checks, and starts nothing itself
+
+
+def readme_inventory() -> str:
+    """The minimal inventory the README shows under `# inventory.yml`."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("# inventory.yml\n", 1)[1].split("```", 1)[0]
+    assert "fargate_stack_name" in block and "ansible_python_interpreter" in block, block
+    return block
+
+
+def test_the_readme_inventory_drives_the_installed_playbook_from_an_empty_folder(installed, moto_url, tmp_path):
+    """An empty folder with only the README's inventory (and the project folder it names); the emulator's
+    address and keys come as extra vars, as a user pointing the real-account inventory at the emulator would."""
+    _work, _tarball, env = installed
+    (tmp_path / "inventory.yml").write_text(readme_inventory())
+    (tmp_path / "mysite-project").mkdir()
+    (tmp_path / "mysite-project" / "Dockerfile").write_text("FROM scratch\n")
+    env = {**env, "ANSIBLE_NOCOLOR": "1"}
+    proc = subprocess.run(
+        [str(BIN / "ansible-playbook"), "django_ecs.fargate.site", "-i", "inventory.yml", "--tags", "network",
+         "-e", "fargate_emulator=true", "-e", "fargate_environment=local", "-e", f"fargate_aws_endpoint_url={moto_url}",
+         "-e", "fargate_aws_access_key=testing", "-e", "fargate_aws_secret_key=testing",
+         "-e", "fargate_aws_region=us-east-1", "-e", "ecs_service_wait=false"],
+        capture_output=True, text=True, check=False, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "failed=0" in proc.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["inventory.yml", "mysite-project"]  # nothing written here

@@ -218,7 +218,14 @@ def test_runs_to_stopped_with_exit_0(stack, tmp_path):
 def test_network_from_service(stack, tmp_path):
     result = run_module(stack, tmp_path, network_from_service=f"{STACK}-web", started_by="django-ecs-migrate")
     assert not result.get("failed"), result["msg"]
-    assert result["network_configuration"] == stack["network"]
+    config = stack["network"]["awsvpcConfiguration"]
+    assert result["network_configuration"] == {
+        "awsvpc_configuration": {
+            "subnets": config["subnets"],
+            "security_groups": config["securityGroups"],
+            "assign_public_ip": config["assignPublicIp"],
+        }
+    }
     task = stack["ecs"].describe_tasks(cluster=STACK, tasks=[result["task_arn"]])["tasks"][0]
     assert task["startedBy"] == "django-ecs-migrate"
     assert task["attachments"][0]["details"][0] == {"name": "subnetId", "value": stack["subnet"]}

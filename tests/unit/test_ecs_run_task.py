@@ -24,6 +24,15 @@ OTHER_ARN = f"arn:aws:ecs:{REGION}:123456789012:task/{CLUSTER}/fedcba9876543210"
 STARTED = datetime.datetime(2026, 1, 1, 10, 0, 0, tzinfo=datetime.UTC)
 LOG_GROUP = "/ecs/djangoapp"
 STREAM = "django-migration/migrate/0123456789abcdef"
+
+
+def snake(network: dict) -> dict:
+    """The module's result form of a boto3 networkConfiguration (snake_case keys, values as they are)."""
+    config = network["awsvpcConfiguration"]
+    names = {"subnets": "subnets", "securityGroups": "security_groups", "assignPublicIp": "assign_public_ip"}
+    return {"awsvpc_configuration": {names[k]: v for k, v in config.items()}}
+
+
 NETWORK = {"awsvpcConfiguration": {"subnets": ["subnet-1"], "securityGroups": ["sg-1"], "assignPublicIp": "DISABLED"}}
 
 
@@ -232,7 +241,7 @@ def test_success(aws, capsys):
     # 1 s, 1.5 s, 2.25 s while pending/running, then 1 s once the task is stopping.
     assert aws.clock.sleeps == [1.0, 1.5, 2.25, 1.0]
     assert result["timed_out"] is False
-    assert result["network_configuration"] == NETWORK
+    assert result["network_configuration"] == snake(NETWORK)
 
 
 def test_overrides_tags_and_capacity_provider_reach_run_task(aws, capsys):
@@ -292,7 +301,7 @@ def test_network_from_service(aws, capsys):
     log_events(aws)
     failed, result = run({"network_from_service": "djangoapp-web"}, capsys)
     assert not failed, result["msg"]
-    assert result["network_configuration"] == NETWORK
+    assert result["network_configuration"] == snake(NETWORK)
 
 
 @pytest.mark.parametrize(
@@ -324,7 +333,7 @@ def test_assign_public_ip_overrides_the_service_network(aws, capsys, service_set
         args["assign_public_ip"] = override
     failed, result = run(args, capsys)
     assert not failed, result["msg"]
-    assert result["network_configuration"] == expected
+    assert result["network_configuration"] == snake(expected)
 
 
 def test_explicit_subnets_default_to_no_public_ip(aws, capsys):
@@ -332,7 +341,7 @@ def test_explicit_subnets_default_to_no_public_ip(aws, capsys):
     run_task(aws, params=ANY_RUN)  # assignPublicIp DISABLED
     failed, result = run({**BASE, "wait": False}, capsys)
     assert not failed, result["msg"]
-    assert result["network_configuration"]["awsvpcConfiguration"]["assignPublicIp"] == "DISABLED"
+    assert result["network_configuration"]["awsvpc_configuration"]["assign_public_ip"] == "DISABLED"
 
 
 def test_ec2_bridge_task_needs_no_network(aws, capsys):
