@@ -50,7 +50,8 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
     def _error(self, status: int, phrase: str) -> None:
-        body = f"<html><head><title>{status} {phrase}</title></head><body><center><h1>{status} {phrase}</h1></center></body></html>\n"
+        title = f"{status} {phrase}"
+        body = f"<html><head><title>{title}</title></head><body><center><h1>{title}</h1></center></body></html>\n"
         self._send(status, body.encode())
 
     def _handle(self) -> None:

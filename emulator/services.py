@@ -262,7 +262,7 @@ class Scheduler:
             if started:
                 state.event(f"(service {service.name}) has started {len(started)} tasks: "
                             + " ".join(f"(task {t})" for t in started) + ".")  # fmt: skip
-        for d, st in [(d, st) for d, st in old if not healthy(st)]:
+        for st in [st for _, st in old if not healthy(st)]:
             self._stop(
                 state, st.arn, st, target, f"Scaling activity initiated by (deployment {primary.id})", drain=True
             )

@@ -16,9 +16,9 @@ SERVER = (
     "import http.server as h, os\n"
     "class H(h.BaseHTTPRequestHandler):\n"
     "    def do_GET(self):\n"
-    "        body = (os.environ['BODY'] + ' host=' + self.headers.get('Host', '') + ' xff='\n"
-    "                + self.headers.get('X-Forwarded-For', '') + ' proto=' + self.headers.get('X-Forwarded-Proto', '')\n"
-    "                + ' port=' + self.headers.get('X-Forwarded-Port', '')).encode()\n"
+    "        get = self.headers.get\n"
+    "        body = (os.environ['BODY'] + ' host=' + get('Host', '') + ' xff=' + get('X-Forwarded-For', '')\n"
+    "                + ' proto=' + get('X-Forwarded-Proto', '') + ' port=' + get('X-Forwarded-Port', '')).encode()\n"
     "        self.send_response(int(os.environ.get('CODE', '200')))\n"
     "        self.send_header('Content-Length', str(len(body)))\n"
     "        self.end_headers()\n"
@@ -63,7 +63,7 @@ class Lb:
         self.url = f"http://127.0.0.1:{proxy_port(rt.moto.port)}"
 
     def get(self, path: str = "/") -> tuple[int, str]:
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 (loopback)
             self.url + path, headers={"Host": f"{LB}.localhost:{self.url.rsplit(':', 1)[1]}"}
         )
         try:
