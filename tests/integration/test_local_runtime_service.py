@@ -1,0 +1,83 @@
+"""The deployed stack's service on the local runtime: the URL the summary prints answers (curl, loopback
+only) with the page that reads the database, the rollout was awaited and COMPLETED, and a web container that
+exits at start trips the circuit breaker: site.yml fails with the rollback and the service events while the
+previous revision keeps serving."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+
+import pytest
+from stack import STACK
+
+pytestmark = [pytest.mark.moto, pytest.mark.docker]
+
+URL = re.compile(r"App URL:\s+(http://[a-z0-9-]+\.localhost:\d+)")
+
+
+def app_url(output: str) -> str:
+    found = URL.findall(output)
+    assert found, "the summary printed no loopback App URL"
+    return found[-1]
+
+
+def curl(url: str) -> tuple[int, str]:
+    """curl sends *.localhost to loopback (glibc does not resolve it): the way a user opens the URL."""
+    out = subprocess.run(
+        ["curl", "-sS", "--max-time", "15", "-w", "\n%{http_code}", url], capture_output=True, text=True, check=True
+    ).stdout
+    body, _, code = out.rpartition("\n")
+    return int(code), body
+
+
+def service(moto) -> dict:
+    ecs = moto.client("ecs")
+    return ecs.describe_services(cluster=STACK, services=[f"{STACK}-web"])["services"][0]
+
+
+def test_the_printed_url_answers_with_the_app_and_the_rollout_completed(deployed_stack):
+    output = deployed_stack.first.output
+    url = app_url(output)
+    port = int(deployed_stack.moto.port)
+    assert url == f"http://{STACK}-alb.localhost:{20000 + port % 1000 * 10}"
+    assert "rollout COMPLETED (running 1/1" in output
+    assert "HTTPS listeners answer plain HTTP locally" in output
+    status, body = curl(url + "/")
+    assert status == 200 and "notes in the database" in body, body[:500]
+    assert "/static/notes/style.css" in body
+    assert curl(url + "/static/notes/style.css")[0] == 200
+    status, body = curl(url + "/health/db/")
+    assert status == 200, body
+    svc = service(deployed_stack.moto)
+    assert svc["runningCount"] == 1 and svc["deployments"][0]["rolloutState"] == "COMPLETED"
+    health = deployed_stack.moto.client("elbv2").describe_target_health(
+        TargetGroupArn=svc["loadBalancers"][0]["targetGroupArn"]
+    )["TargetHealthDescriptions"]
+    assert [h["TargetHealth"]["State"] for h in health] == ["healthy"]
+
+
+def test_a_web_container_that_exits_at_start_rolls_back_and_the_old_revision_keeps_serving(deployed_stack):
+    url = app_url(deployed_stack.first.output)
+    before = service(deployed_stack.moto)["taskDefinition"]
+    # gunicorn cannot bind (no such folder): it exits at start; the migration container ignores the variable.
+    broken_env = json.dumps({"ecs_taskdefs_environment": {"GUNICORN_BIND": "unix:/nonexistent/gunicorn.sock"}})
+    started = time.monotonic()
+    broken = deployed_stack.site("-e", broken_env)
+    took = time.monotonic() - started
+    assert broken.rc != 0, broken.describe()
+    failure = broken.failure
+    assert "rolled back" in failure and "circuit breaker" in failure, failure
+    assert "rolling back to deployment ecs-svc/" in failure
+    assert "deployment failed: tasks failed to start." in failure
+    svc = service(deployed_stack.moto)
+    assert svc["taskDefinition"] == before
+    status, body = curl(url + "/")
+    assert status == 200 and "notes in the database" in body
+    print(f"broken release detected and rolled back by site.yml in {took:.0f} s")
+    # The fixed release deploys again (and leaves the stack as the other tests expect it).
+    fixed = deployed_stack.site()
+    assert fixed.rc == 0, fixed.describe()
+    assert curl(url + "/health/db/")[0] == 200
