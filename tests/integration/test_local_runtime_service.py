@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
+import threading
 import time
 
 import pytest
-from stack import STACK
+from stack import ROOT, STACK
 
 pytestmark = [pytest.mark.moto, pytest.mark.docker]
 
@@ -57,6 +59,45 @@ def test_the_printed_url_answers_with_the_app_and_the_rollout_completed(deployed
         TargetGroupArn=svc["loadBalancers"][0]["targetGroupArn"]
     )["TargetHealthDescriptions"]
     assert [h["TargetHealth"]["State"] for h in health] == ["healthy"]
+
+
+def test_a_code_only_release_is_served_without_a_failed_request(deployed_stack, tmp_path):
+    url = app_url(deployed_stack.first.output)
+    app = tmp_path / "django"
+    shutil.copytree(ROOT / "django", app, ignore=shutil.ignore_patterns("staticfiles", "__pycache__", "*.pyc"))
+    template = app / "notes" / "templates" / "notes" / "index.html"
+    template.write_text(template.read_text().replace("<h1>Notes</h1>", "<h1>Notes, release 2</h1>"))
+    results: list[tuple[float, int, bool]] = []  # (time, status, new content)
+    done = threading.Event()
+
+    def loop() -> None:  # bounded: at most 3000 requests or 15 minutes
+        deadline = time.monotonic() + 900
+        while not done.is_set() and len(results) < 3000 and time.monotonic() < deadline:
+            try:
+                status, body = curl(url + "/")
+            except subprocess.CalledProcessError:
+                status, body = 0, ""
+            results.append((time.monotonic(), status, "release 2" in body))
+            time.sleep(0.2)
+
+    thread = threading.Thread(target=loop, daemon=True)
+    started = time.monotonic()
+    thread.start()
+    try:
+        run = deployed_stack.site("-e", f"ecr_image_build_context={app}")
+    finally:
+        done.set()
+        thread.join(timeout=30)
+    assert run.rc == 0, run.describe()
+    assert "rollout COMPLETED (running 1/1" in run.output
+    failed = [r for r in results if r[1] != 200]
+    assert not failed and len(results) > 10, (failed[:5], len(results))
+    first_new = next(t for t, _, new in results if new)
+    # ALBs round-robin over every healthy target: old and new answer side by side only until the old drains.
+    assert all(new for t, _, new in results if t > first_new + 5)
+    assert all("release 2" in curl(url + "/")[1] for _ in range(5))
+    print(f"code-only release: new version served {first_new - started:.0f} s after site.yml started "
+          f"({len(results)} requests, 0 failed)")  # fmt: skip
 
 
 def test_a_web_container_that_exits_at_start_rolls_back_and_the_old_revision_keeps_serving(deployed_stack):
