@@ -388,7 +388,10 @@ class RuntimeECSBackend(EC2ContainerServiceBackend):
 
     def delete_service(self, cluster_name: str, service_name: str, force: bool):
         service = super().delete_service(cluster_name, service_name, force)
-        service.desired_count = 0  # the scheduler drains and stops its tasks
+        service.desired_count = 0
+        state = self.scheduler.state_of(service) if self.scheduler else None
+        if state is not None and any(d.tasks for d in state.deployments):
+            service.status = "DRAINING"  # as on AWS: INACTIVE once the scheduler has stopped every task
         return service
 
     def list_tasks(self, cluster_str=None, container_instance=None, family=None, started_by=None,

@@ -278,6 +278,8 @@ class Scheduler:
         for d in list(state.deployments[1:]):
             if not d.tasks:
                 state.deployments.remove(d)
+        if service.status == "DRAINING" and not any(d.tasks for d in state.deployments):
+            service.status = "INACTIVE"
         if (
             primary.rollout_state == "IN_PROGRESS" and len(state.deployments) == 1
             and sum(1 for st in primary.tasks.values() if healthy(st)) == desired == len(primary.tasks)
