@@ -258,3 +258,12 @@ def test_desired_two_at_50_200_never_drops_below_one_healthy_nor_exceeds_four_ta
     assert svc["runningCount"] == 2 and svc["taskDefinition"] == v2
     assert fewest_healthy >= 1 and most_tasks <= 4, (fewest_healthy, most_tasks)
     assert most_tasks > 2  # it did start new tasks before stopping old ones
+
+
+def test_a_bare_family_names_its_latest_active_revision(rt):
+    first = web(rt, "fam", "one")
+    second = web(rt, "fam", "two")
+    ecs = rt.client("ecs")
+    assert ecs.describe_task_definition(taskDefinition="fam")["taskDefinition"]["taskDefinitionArn"] == second
+    ecs.deregister_task_definition(taskDefinition=second)
+    assert ecs.describe_task_definition(taskDefinition="fam")["taskDefinition"]["taskDefinitionArn"] == first
