@@ -117,6 +117,7 @@ def install_runtime(cfg):
             "gateway": engine.gateway,
             "databases": [db.as_dict() for db in list(rt.databases.values())],
             "tasks": tasks,
+            "load_balancer_ports": sorted(rt.proxies.servers),
         }
 
     return shutdown, status
