@@ -84,14 +84,21 @@ def web(rt, family: str, body: str, code: str = "200", command: list[str] | None
 
 
 def service(rt, lb: Lb, name: str, task_definition: str, desired: int = 1, minimum: int = 100, maximum: int = 200):
-    return rt.client("ecs").create_service(
+    """CreateService, then UpdateService with the deployment configuration and grace period, which moto drops on
+    CreateService (ecs_service_deploy does the same: it re-applies what the creation answer lacks)."""
+    config = {"minimumHealthyPercent": minimum, "maximumPercent": maximum,
+              "deploymentCircuitBreaker": {"enable": True, "rollback": True}}  # fmt: skip
+    created = rt.client("ecs").create_service(
         cluster=rt.cluster, serviceName=name, taskDefinition=task_definition, desiredCount=desired,
         launchType="FARGATE", healthCheckGracePeriodSeconds=0,
         loadBalancers=[{"targetGroupArn": lb.tg, "containerName": "web", "containerPort": 8000}],
-        deploymentConfiguration={"minimumHealthyPercent": minimum, "maximumPercent": maximum,
-                                 "deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+        deploymentConfiguration=config,
         networkConfiguration={"awsvpcConfiguration": {"subnets": [rt.subnet], "securityGroups": [rt.security_group]}},
     )["service"]  # fmt: skip
+    rt.client("ecs").update_service(
+        cluster=rt.cluster, service=name, deploymentConfiguration=config, healthCheckGracePeriodSeconds=0
+    )
+    return created
 
 
 def describe(rt, name: str) -> dict:
