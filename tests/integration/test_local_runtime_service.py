@@ -17,7 +17,7 @@ from stack import ROOT, STACK
 
 pytestmark = [pytest.mark.moto, pytest.mark.docker]
 
-URL = re.compile(r"App URL:\s+(http://[a-z0-9-]+\.localhost:\d+)")
+URL = re.compile(r"AppURL:(http://[a-z0-9-]+\.localhost:\d+)")
 
 
 def app_url(output: str) -> str:
@@ -27,8 +27,9 @@ def app_url(output: str) -> str:
 
 
 def flat(text: str) -> str:
-    """The output with whitespace runs collapsed (the YAML callback folds long lines)."""
-    return " ".join(text.split())
+    """Output or needle without whitespace and backslashes: the YAML callback folds long lines, in double-quoted
+    strings with a backslash continuation."""
+    return re.sub(r"[\s\\]", "", text)
 
 
 def curl(url: str) -> tuple[int, str]:
@@ -50,8 +51,8 @@ def test_the_printed_url_answers_with_the_app_and_the_rollout_completed(deployed
     url = app_url(output)
     port = int(deployed_stack.moto.port)
     assert url == f"http://{STACK}-alb.localhost:{20000 + port % 1000 * 10}"
-    assert "rollout COMPLETED (running 1/1" in output
-    assert "HTTPS listeners answer plain HTTP locally" in output
+    assert flat("rollout COMPLETED (running 1/1") in output
+    assert flat("HTTPS listeners answer plain HTTP locally") in output
     status, body = curl(url + "/")
     assert status == 200 and "notes in the database" in body, body[:500]
     assert "/static/notes/style.css" in body
@@ -94,7 +95,7 @@ def test_a_code_only_release_is_served_without_a_failed_request(deployed_stack, 
         done.set()
         thread.join(timeout=30)
     assert run.rc == 0, run.describe()
-    assert "rollout COMPLETED (running 1/1" in flat(run.output)
+    assert flat("rollout COMPLETED (running 1/1") in flat(run.output)
     failed = [r for r in results if r[1] != 200]
     assert not failed and len(results) > 10, (failed[:5], len(results))
     first_new = next(t for t, _, new in results if new)
@@ -115,9 +116,9 @@ def test_a_web_container_that_exits_at_start_rolls_back_and_the_old_revision_kee
     took = time.monotonic() - started
     assert broken.rc != 0, broken.describe()
     failure = flat(broken.failure)
-    assert "rolled back" in failure and "circuit breaker" in failure, failure
-    assert "rolling back to deployment ecs-svc/" in failure
-    assert "deployment failed: tasks failed to start." in failure
+    assert flat("rolled back") in failure and flat("circuit breaker") in failure, broken.failure[-3000:]
+    assert flat("rolling back to deployment ecs-svc/") in failure
+    assert flat("deployment failed: tasks failed to start.") in failure
     svc = service(deployed_stack.moto)
     assert svc["taskDefinition"] == before
     status, body = curl(url + "/")
