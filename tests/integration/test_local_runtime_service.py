@@ -21,7 +21,7 @@ URL = re.compile(r"AppURL:(http://[a-z0-9-]+\.localhost:\d+)")
 
 
 def app_url(output: str) -> str:
-    found = URL.findall(output)
+    found = URL.findall(flat(output))
     assert found, "the summary printed no loopback App URL"
     return found[-1]
 
