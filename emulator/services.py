@@ -21,6 +21,7 @@ from emulator.state import LOCK
 log = logging.getLogger("emulator.services")
 
 TICK = 0.5
+FAILED_VISIBLE = 10.0  # seconds a rolled-back FAILED deployment without tasks stays in DescribeServices
 
 
 def _now() -> datetime:
@@ -49,6 +50,7 @@ class Deployment:
     rollout_state: str = "IN_PROGRESS"
     rollout_reason: str = ""
     failed_tasks: int = 0
+    failed_at: float | None = None  # monotonic time the circuit breaker marked it FAILED
     tasks: dict[str, ServiceTask] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -218,6 +220,7 @@ class Scheduler:
             and primary.failed_tasks >= rollout.failure_threshold(desired)
         ):  # fmt: skip
             primary.rollout_state = "FAILED"
+            primary.failed_at = now
             primary.rollout_reason = "ECS deployment circuit breaker: tasks failed to start."
             primary.updated_at = _now()
             state.event(f"(service {service.name}) (deployment {primary.id}) deployment failed: tasks failed to start.")
@@ -276,7 +279,8 @@ class Scheduler:
             )
         # 4. Completion: every desired PRIMARY task healthy and nothing else left.
         for d in list(state.deployments[1:]):
-            if not d.tasks:
+            # A FAILED deployment stays listed a little while (its reason is what a waiting client reports).
+            if not d.tasks and (d.failed_at is None or now - d.failed_at >= FAILED_VISIBLE):
                 state.deployments.remove(d)
         if service.status == "DRAINING" and not any(d.tasks for d in state.deployments):
             service.status = "INACTIVE"
