@@ -55,8 +55,10 @@ def test_the_printed_url_answers_with_the_app_and_the_rollout_completed(deployed
     assert flat("HTTPS listeners answer plain HTTP locally") in output
     status, body = curl(url + "/")
     assert status == 200 and "notes in the database" in body, body[:500]
-    assert "/static/notes/style.css" in body
-    assert curl(url + "/static/notes/style.css")[0] == 200
+    stylesheet = re.search(r'href="(/static/notes/style[^"]*\.css)"', body)
+    assert stylesheet, body[:500]
+    status, css = curl(url + stylesheet.group(1))  # static files through the load balancer
+    assert status == 200 and "{" in css
     status, body = curl(url + "/health/db/")
     assert status == 200, body
     svc = service(deployed_stack.moto)
