@@ -16,6 +16,7 @@ from moto.ssm.models import ssm_backends
 
 from emulator import lifecycle, secrets
 from emulator.docker_engine import PullError
+from emulator.services import Scheduler
 from emulator.state import LOCK, runtime
 
 log = logging.getLogger("emulator.ecs")
@@ -348,6 +349,57 @@ class RuntimeECSBackend(EC2ContainerServiceBackend):
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         self.runs: dict[str, TaskRun] = {}
+        self.scheduler: Scheduler | None = None
+
+    # --- task definitions --------------------------------------------------------------------------------
+    def describe_task_definition(self, task_definition_str: str):
+        """A bare family names its latest ACTIVE revision, as on AWS (moto returns the highest, even INACTIVE)."""
+        name = task_definition_str.split("/")[-1]
+        if ":" not in name and name in self.task_definitions:
+            active = [r for r, d in self.task_definitions[name].items() if d.status == "ACTIVE"]
+            if active:
+                return self.task_definitions[name][max(active)]
+        return super().describe_task_definition(task_definition_str)
+
+    # --- services ----------------------------------------------------------------------------------------
+    def _scheduler(self) -> Scheduler:
+        if self.scheduler is None:
+            self.scheduler = Scheduler(self)
+        return self.scheduler
+
+    def create_service(self, cluster_str, service_name, desired_count, task_definition_str=None, *args, **kwargs):
+        service = super().create_service(cluster_str, service_name, desired_count, task_definition_str, *args, **kwargs)
+        if service.task_definition:
+            service.task_definition = self.describe_task_definition(service.task_definition).arn
+        service.running_count = service.pending_count = 0
+        self._scheduler().created(service)
+        return service
+
+    def update_service(self, service_properties: dict):
+        cluster = service_properties.get("cluster", "default")
+        name = service_properties.get("service", "").split("/")[-1]
+        force = bool(service_properties.get("force_new_deployment"))
+        previous = self._get_service(cluster, name).task_definition
+        service = super().update_service(service_properties)
+        if service.task_definition:
+            service.task_definition = self.describe_task_definition(service.task_definition).arn
+        self._scheduler().updated(service, previous, force)
+        return service
+
+    def delete_service(self, cluster_name: str, service_name: str, force: bool):
+        service = super().delete_service(cluster_name, service_name, force)
+        service.desired_count = 0
+        state = self.scheduler.state_of(service) if self.scheduler else None
+        if state is not None and any(d.tasks for d in state.deployments):
+            service.status = "DRAINING"  # as on AWS: INACTIVE once the scheduler has stopped every task
+        return service
+
+    def list_tasks(self, cluster_str=None, container_instance=None, family=None, started_by=None,
+                   service_name=None, desiredStatus=None):  # noqa: N803 - moto's parameter name  # fmt: skip
+        tasks = super().list_tasks(cluster_str, container_instance, family, started_by, None, desiredStatus)
+        if service_name:
+            tasks = [t for t in tasks if t.group == f"service:{service_name.split('/')[-1]}"]
+        return tasks
 
     @property
     def _url_module(self):  # moto derives the URL module from the class's module (see local-runtime.md)
@@ -408,6 +460,9 @@ class RuntimeECSBackend(EC2ContainerServiceBackend):
 
     def stop_all(self) -> None:
         """Stop every task now (a reset or the emulator's shutdown): its containers go at once."""
+        if self.scheduler is not None:  # first, or it would replace the tasks
+            self.scheduler.stop.set()
+            self.scheduler = None
         engine = runtime().engine
         for run in self.runs.values():
             run.stop_requested.set()

@@ -71,28 +71,34 @@ class App:
 def install_runtime(cfg):
     """Swap moto's ECS and RDS backend classes for the runtime's (before any backend is created)."""
     from moto.ecs.models import ecs_backends
+    from moto.elbv2.models import elbv2_backends
     from moto.rds.models import rds_backends
 
     from emulator import state
     from emulator.docker_engine import Engine
     from emulator.ecs import RuntimeECSBackend
+    from emulator.elbv2 import RuntimeELBv2Backend, proxy_port
+    from emulator.proxy import Proxies
     from emulator.rds import RuntimeRDSBackend
 
     engine = Engine(cfg)
     engine.cleanup()  # what an emulator on this port left behind (killed, or a crash)
     rt = state.Runtime(cfg, engine)
+    rt.proxies = Proxies(cfg.host, proxy_port(cfg.port, 80))
     state.install(rt)
     ecs_backends.backend = RuntimeECSBackend
+    elbv2_backends.backend = RuntimeELBv2Backend
     rds_backends.backend = RuntimeRDSBackend
     engine.network()
     cfg.state_dir.mkdir(parents=True, exist_ok=True)
 
     def shutdown() -> None:
-        for backends in (ecs_backends, rds_backends):
+        for backends in (ecs_backends, elbv2_backends, rds_backends):
             for account in list(backends.values()):
                 for backend in list(account.values()):
                     if hasattr(backend, "stop_all"):
                         backend.stop_all()
+        rt.proxies.stop_all()
         engine.cleanup()
 
     def status() -> dict:
@@ -111,6 +117,7 @@ def install_runtime(cfg):
             "gateway": engine.gateway,
             "databases": [db.as_dict() for db in list(rt.databases.values())],
             "tasks": tasks,
+            "load_balancer_ports": sorted(rt.proxies.servers),
         }
 
     return shutdown, status

@@ -20,6 +20,7 @@ class Runtime:
         self.databases: dict[tuple[str, str, str], object] = {}  # (account, region, id) -> PostgresInstance
         self._used_ips: set[str] = set()
         self._ip_lock = threading.Lock()
+        self.proxies = None  # emulator.proxy.Proxies: the load balancers' listeners on loopback
 
     def allocate_ip(self) -> str:
         """A free address on the emulator's network (.1 is the host; tasks take .10 and up)."""

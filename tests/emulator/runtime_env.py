@@ -4,6 +4,7 @@ holding a small image, and helpers to run a task with boto3 and wait for it."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -17,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the emulator package
 from stack import Moto, _script, base_image  # noqa: E402
 
-RUNTIME_URL = "http://127.0.0.1:5091"
-REGISTRY = "127.0.0.1:5092"
+RUNTIME_URL = os.environ.get("DJANGO_ECS_RUNTIME_TEST_URL", "http://127.0.0.1:5091")
+REGISTRY = os.environ.get("DJANGO_ECS_RUNTIME_TEST_REGISTRY", "127.0.0.1:5092")
 DOCKER = "/usr/bin/docker" if Path("/usr/bin/docker").exists() else "docker"
 LABEL = "django-ecs.runtime"
 

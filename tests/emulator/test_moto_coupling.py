@@ -71,3 +71,38 @@ def test_task_state_is_the_managed_state_the_runtime_overrides():
     assert "_transitions" in inspect.getsource(Task.__mro__[1].__init__)
     assert isinstance(inspect.getattr_static(DBInstance, "endpoint"), property)
     assert "task.advance()" in inspect.getsource(EC2ContainerServiceBackend.describe_tasks)
+
+
+def test_the_service_and_load_balancer_internals_the_runtime_uses():
+    from moto.elbv2.models import ELBv2Backend, FakeHealthStatus, FakeTargetGroup, elbv2_backends
+
+    from emulator.elbv2 import RuntimeELBv2Backend
+
+    assert isinstance(elbv2_backends, BackendDict) and "backend" in vars(elbv2_backends)
+    assert RuntimeELBv2Backend("us-east-1", "123456789012")._url_module.__name__ == "moto.elbv2.urls"
+    ecs = {
+        "create_service": ["cluster_str", "service_name", "desired_count", "task_definition_str"],
+        "update_service": ["service_properties"],
+        "delete_service": ["cluster_name", "service_name", "force"],
+        "list_tasks": ["cluster_str", "container_instance", "family", "started_by", "service_name", "desiredStatus"],
+        "describe_task_definition": ["task_definition_str"],
+    }
+    for name, params in ecs.items():
+        found = [p for p in inspect.signature(getattr(EC2ContainerServiceBackend, name)).parameters if p != "self"]
+        assert found[: len(params)] == params, name
+    elb = {
+        "register_targets": ["target_group_arn", "instances"],
+        "deregister_targets": ["target_group_arn", "instances"],
+        "describe_target_health": ["target_group_arn", "targets"],
+    }
+    for name, params in elb.items():
+        assert [p for p in inspect.signature(getattr(ELBv2Backend, name)).parameters if p != "self"] == params, name
+    assert list(inspect.signature(FakeHealthStatus.__init__).parameters)[1:] == [
+        "instance_id", "port", "health_port", "status", "reason", "description"]  # fmt: skip
+    source = inspect.getsource(FakeTargetGroup.__init__)
+    used = ("healthy_threshold_count", "unhealthy_threshold_count", "health_check_interval_seconds",
+            "health_check_timeout_seconds", "health_check_path", "matcher", "deregistration_delay")  # fmt: skip
+    for attribute in used:
+        assert attribute in source, attribute
+    service = inspect.getsource(EC2ContainerServiceBackend.update_service)
+    assert "current_service.__setattr__(prop_name, prop_val)" in service  # deploymentConfiguration, grace period

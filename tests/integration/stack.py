@@ -155,6 +155,9 @@ def ansible_env(moto: Moto, registry: str = STACK_REGISTRY, **extra: str) -> dic
         "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
         "DJANGO_ECS_MOTO_URL": moto.url,
         "DJANGO_ECS_REGISTRY": registry,
+        "DJANGO_ECS_LOCAL_RUNTIME": moto.env[
+            "DJANGO_ECS_LOCAL_RUNTIME"
+        ],  # plain moto: the local inventory waits for no rollout
         "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
         **extra,
     }
