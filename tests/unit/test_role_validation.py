@@ -94,6 +94,8 @@ CASES: dict[str, list] = {
     "ecr_image_build_context": ["/nonexistent-build-context"],
     "ecr_image_dockerfile": ["No.Such.Dockerfile"],
     "ecr_image_base_image": ["Not An Image"],
+    "ecr_image_container_port": [0, "80a"],
+    "ecr_image_health_check_path": ["health/"],
     "ecr_image_platform": ["linux/arm64"],  # not the task definition's X86_64
     # alb
     "alb_name": ["internal-web", "x" * 33, "-web"],
