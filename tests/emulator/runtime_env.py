@@ -28,8 +28,15 @@ def docker(*args: str) -> str:
     return subprocess.run([DOCKER, *args], capture_output=True, text=True, check=True).stdout.strip()
 
 
-def labelled_containers(port: str) -> list[str]:
-    return docker("ps", "-aq", "--filter", f"label={LABEL}={port}").split()
+def labelled_containers(port: str, settle: float = 0.0) -> list[str]:
+    """The emulator's containers; with `settle`, wait up to that many seconds for them to be removed (the
+    runtime removes a stopped task's containers just after it reports STOPPED, slower on a loaded machine)."""
+    deadline = time.monotonic() + settle
+    while True:
+        found = docker("ps", "-aq", "--filter", f"label={LABEL}={port}").split()
+        if not found or time.monotonic() >= deadline:
+            return found
+        time.sleep(0.5)
 
 
 @dataclass

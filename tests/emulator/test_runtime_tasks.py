@@ -33,7 +33,7 @@ def test_a_task_runs_for_real_and_reports_its_exit_code_logs_and_lifecycle(rt):
     assert eni["privateIPv4Address"] == ip
     # The log is complete once the task shows STOPPED.
     assert rt.log_lines("exit3", "main", started["taskArn"]) == ["first line", "last line"]
-    assert not labelled_containers(rt.moto.port)  # nothing left behind after the stop
+    assert not labelled_containers(rt.moto.port, settle=30)  # nothing left behind after the stop
 
 
 def test_environment_order_definition_then_secrets_then_overrides(rt):
@@ -157,4 +157,4 @@ def test_stop_task_sends_sigterm_then_sigkill_after_stop_timeout(rt):
     assert task["stopCode"] == "UserInitiated" and task["stoppedReason"] == "test stop"
     assert task["containers"][0]["exitCode"] == 137  # SIGKILL after the 2 s stopTimeout
     assert rt.log_lines("stop", "main", started["taskArn"]) == ["up", "got TERM"]
-    assert not labelled_containers(rt.moto.port)
+    assert not labelled_containers(rt.moto.port, settle=30)

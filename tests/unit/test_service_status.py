@@ -105,10 +105,10 @@ def service(deployments, status="ACTIVE", events=()):
 
 class Aws:
     def __init__(self):
-        make = lambda name: boto3.client(  # noqa: E731
-            name, region_name=REGION, aws_access_key_id="t", aws_secret_access_key="t"
-        )
-        self.clients = {"ecs": make("ecs"), "elbv2": make("elbv2"), "logs": make("logs")}
+        self.clients = {
+            name: boto3.client(name, region_name=REGION, aws_access_key_id="t", aws_secret_access_key="t")
+            for name in ("ecs", "elbv2", "logs")
+        }
         self.ecs = Stubber(self.clients["ecs"])
         self.elbv2 = Stubber(self.clients["elbv2"])
         self.logs = Stubber(self.clients["logs"])
