@@ -37,7 +37,7 @@ def curl(url: str) -> tuple[int, str]:
     out = subprocess.run(
         ["curl", "-sS", "--max-time", "15", "-w", "\n%{http_code}", url], capture_output=True, text=True, check=True
     ).stdout
-    body, _, code = out.rpartition("\n")
+    body, code = out.rsplit("\n", 1)
     return int(code), body
 
 
@@ -100,10 +100,10 @@ def test_a_code_only_release_is_served_without_a_failed_request(deployed_stack, 
     assert flat("rollout COMPLETED (running 1/1") in flat(run.output)
     failed = [r for r in results if r[1] != 200]
     assert not failed and len(results) > 10, (failed[:5], len(results))
-    first_new = next(t for t, _, new in results if new)
+    first_new = next(t for t, _code, new in results if new)
     # ALBs round-robin over every healthy target: old and new answer side by side only until the old drains.
-    assert all(new for t, _, new in results if t > first_new + 5)
-    assert all("release 2" in curl(url + "/")[1] for _ in range(5))
+    assert all(new for t, _code, new in results if t > first_new + 5)
+    assert all("release 2" in curl(url + "/")[1] for _attempt in range(5))
     print(f"code-only release: new version served {first_new - started:.0f} s after site.yml started "
           f"({len(results)} requests, 0 failed)")  # fmt: skip
 

@@ -206,8 +206,8 @@ def _registry_json(url: str, accept: str) -> dict:
 def test_pushed_image_runs_as_a_non_root_user(taskdefs):
     """The image config as pushed, read from the registry (not whatever this engine has under that tag)."""
     image = taskdefs["web"]["containerDefinitions"][0]["image"]
-    registry, _, reference = image.partition("/")
-    repository, _, tag = reference.rpartition(":")
+    registry, reference = image.split("/", 1)
+    repository, tag = reference.rsplit(":", 1)
     manifest = _registry_json(
         f"http://{registry}/v2/{repository}/manifests/{tag}",
         "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json",
