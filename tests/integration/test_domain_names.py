@@ -37,12 +37,16 @@ PLAY = """- hosts: localhost
 """
 
 
+# As a real-AWS inventory renders it: no loopback alb_app_url (the local inventory's would win).
+REAL_AWS = {"__alb_dns_name": DNS, "alb_app_url": ""}
+
+
 def render(tmp_path, **extra):
     play = tmp_path / "render.yml"
     play.write_text(PLAY)
     out = tmp_path / "out.json"
     proc = subprocess.run(
-        [str(BIN / "ansible-playbook"), str(play), "-e", json.dumps({"__alb_dns_name": DNS, "out": str(out), **extra})],
+        [str(BIN / "ansible-playbook"), str(play), "-e", json.dumps({**REAL_AWS, "out": str(out), **extra})],
         cwd=ROOT, env={"ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "PATH": f"{BIN}:/usr/bin:/bin",
                        "ANSIBLE_NOCOLOR": "1", "HOME": str(tmp_path)},
         capture_output=True, text=True, check=False, timeout=300,
