@@ -4,7 +4,7 @@ VENV  := .venv
 BIN   := $(VENV)/bin
 export ANSIBLE_FORCE_COLOR ?= 1
 
-.PHONY: help venv docker up demo deploy migrate down test lint sanity unit mutation molecule clean
+.PHONY: help venv docker up demo deploy migrate down test lint sanity docs-lint unit mutation molecule clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -36,8 +36,11 @@ test: venv  ## Run every test: lint, unit, Django, image, emulator integration, 
 unit: venv  ## pytest unit tests only (stubbed AWS clients; seconds)
 	$(BIN)/pytest tests/unit -q
 
-sanity: venv  ## ansible-test sanity (validate-modules, pep8, pylint, compile) on a temporary collection copy
-	@bash scripts/sanity.sh
+sanity: venv  ## Every ansible-test sanity test on a temporary collection copy (SANITY_TESTS="pep8 pylint" for a few)
+	@SANITY_TESTS="$${SANITY_TESTS:-all}" bash scripts/sanity.sh
+
+docs-lint: venv  ## antsibull-docs lint of the plugins' and roles' docs (as the Ansible docsite renders them)
+	@bash scripts/docs-lint.sh
 
 mutation: venv  ## mutmut over plugins/module_utils/ and plugins/modules/ against tests/unit, score per file (~15 min; not in `make test`)
 	@bash scripts/mutation.sh

@@ -20,10 +20,12 @@ extra_ca=()
 for crt in /usr/local/share/ca-certificates/*.crt; do [[ -f "$crt" ]] && extra_ca+=("$crt"); done
 hook=()
 if ((${#extra_ca[@]})); then
+  # shellcheck disable=SC2016 # "$1" is mmdebstrap's chroot path, expanded by the hook's shell, not here
   hook=(--customize-hook='mkdir -p "$1/usr/local/share/ca-certificates"'
         --customize-hook="cp ${extra_ca[*]} \"\$1/usr/local/share/ca-certificates/\""
         --customize-hook='chroot "$1" update-ca-certificates >/dev/null')
 fi
+# shellcheck disable=SC2016 # "$1" is the hook's chroot path (see above)
 mmdebstrap --quiet --variant=apt --include=python3,python3-venv,ca-certificates,tzdata \
   "${hook[@]}" --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*' \
   bookworm - "$mirror" \

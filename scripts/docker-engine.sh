@@ -35,6 +35,6 @@ case "${1:-start}" in
     if [[ -n "${DJANGO_ECS_KEEP_DOCKER:-}" ]]; then exit 0; fi
     stop_pid "$PIDFILE" dockerd
     ;;
-  status) engine_up && echo running || { echo stopped; exit 1; } ;;
+  status) if engine_up; then echo running; else echo stopped; exit 1; fi ;;
   *) die "usage: $0 start|stop|status" ;;
 esac

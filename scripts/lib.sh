@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the scripts in this folder. Sourced, not run.
 # State (PID files, logs, data folders) lives in .run/ at the repository root.
 set -euo pipefail

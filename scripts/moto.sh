@@ -40,6 +40,6 @@ case "${1:-start}" in
     PYTHONPATH="$ROOT" "$MOTO_PY" -m emulator.cleanup "$PORT" || true
     ;;
   reset) python3 -c "import urllib.request; urllib.request.urlopen(urllib.request.Request('$URL/moto-api/reset', method='POST'))" ;;
-  status) up 2>/dev/null && echo "running on $URL" || { echo stopped; exit 1; } ;;
+  status) if up 2>/dev/null; then echo "running on $URL"; else echo stopped; exit 1; fi ;;
   *) die "usage: $0 start|stop|status|reset" ;;
 esac

@@ -75,7 +75,7 @@ done | xargs -0 cp --parents -P -t "$STAGE/$PKG")
 
 log "mutmut $VERSION over ${#targets[@]} files, tests: tests/unit"
 SECONDS=0
-cd "$STAGE"
+cd "$STAGE" || die "no staging copy at $STAGE"
 "$PY" -m mutmut run --max-children "${MUTATION_JOBS:-$(nproc)}" > "$WORK/run.log" 2>&1 || {
   tail -n 30 "$WORK/run.log" >&2
   die "mutmut failed (full output: .mutation/run.log)"

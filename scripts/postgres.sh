@@ -15,7 +15,7 @@ pg_bin() {  # find a PostgreSQL server binary, installing Debian's package when 
     [[ -x "$b" ]] && { echo "$b"; return; }
   done
   apt_install postgresql >&2
-  ls /usr/lib/postgresql/*/bin/"$1" | tail -1
+  for b in /usr/lib/postgresql/*/bin/"$1"; do [[ -x "$b" ]] && echo "$b"; done | sort -V | tail -1
 }
 up() { pg_isready -q -h 127.0.0.1 -p "$PORT" 2>/dev/null || "$(pg_bin pg_isready)" -q -h 127.0.0.1 -p "$PORT"; }
 
@@ -39,6 +39,6 @@ case "${1:-start}" in
     log "started PostgreSQL on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"))"
     ;;
   stop) stop_pid "$PIDFILE" PostgreSQL ;;
-  status) up && echo "running on $PORT" || { echo stopped; exit 1; } ;;
+  status) if up; then echo "running on $PORT"; else echo stopped; exit 1; fi ;;
   *) die "usage: $0 start|stop|status" ;;
 esac

@@ -30,6 +30,6 @@ CFG
     log "started registry on $ADDR (pid $(cat "$PIDFILE"))"
     ;;
   stop) stop_pid "$PIDFILE" registry ;;
-  status) up 2>/dev/null && echo "running on $ADDR" || { echo stopped; exit 1; } ;;
+  status) if up 2>/dev/null; then echo "running on $ADDR"; else echo stopped; exit 1; fi ;;
   *) die "usage: $0 start|stop|status" ;;
 esac

@@ -2,17 +2,20 @@
 # ansible-test sanity on a throw-away copy of the collection (ansible-test needs the files under
 # .../ansible_collections/django_ecs/fargate/ and resolves symlinks, so the checkout itself won't do).
 # Usage: scripts/sanity.sh [ansible-test sanity options...] [TARGET...]
-#   default: --test validate-modules --test pep8 --test pylint --test compile, Python 3.12, all files.
+#   default: every sanity test (SANITY_TESTS=all), Python 3.12, all files.
 #   e.g.  scripts/sanity.sh plugins/modules/ecs_run_task.py plugins/module_utils/
 #         SANITY_TESTS="validate-modules" scripts/sanity.sh
+#         SANITY_TESTS=all scripts/sanity.sh     (every sanity test ansible-test has)
 # Exits non-zero on any finding. There is no tests/sanity/ignore-*.txt: nothing is ignored.
 source "$(dirname "$0")/lib.sh"
 
 PY="${SANITY_PYTHON:-3.12}"
-TESTS="${SANITY_TESTS:-validate-modules pep8 pylint compile}"
+TESTS="${SANITY_TESTS:-all}"
 ANSIBLE_TEST="$ROOT/.venv/bin/ansible-test"
 [[ -x "$ANSIBLE_TEST" ]] || die "ansible-test not in .venv: run 'make venv' first"
 command -v git >/dev/null || die "git is required"
+# The shellcheck sanity test skips itself (a warning, exit 0) when the program is missing.
+if [[ "$TESTS" == all || " $TESTS " == *" shellcheck "* ]]; then command -v shellcheck >/dev/null || apt_install shellcheck; fi
 
 # The installed collections (amazon.aws, community.aws) come with the ansible package in the venv.
 INSTALLED="$("$ROOT/.venv/bin/python" -c 'import ansible, os; print(os.path.join(os.path.dirname(os.path.dirname(ansible.__file__)), "ansible_collections"))')"
@@ -61,7 +64,7 @@ PY
 fi
 
 args=()
-for t in $TESTS; do args+=(--test "$t"); done
+if [[ "$TESTS" != all ]]; then for t in $TESTS; do args+=(--test "$t"); done; fi
 log "ansible-test sanity (${TESTS}) on Python $PY in $DEST"
-cd "$DEST"
+cd "$DEST" || die "no copy at $DEST"
 "$ANSIBLE_TEST" sanity --color no --venv --requirements --python "$PY" "${args[@]}" "$@"

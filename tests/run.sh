@@ -17,14 +17,14 @@ LOGS="$ROOT/.run/test-logs"
 LOCAL_DIRS=(tests/unit tests/django tests/image tests/emulator tests/release)
 STACK_DIRS=(tests/integration)
 ALL_STAGES=(pytest_stack molecule pytest_local static)   # longest first
-STAGES=(${DJANGO_ECS_TEST_STAGES:-${ALL_STAGES[*]}})
+read -r -a STAGES <<<"${DJANGO_ECS_TEST_STAGES:-${ALL_STAGES[*]}}"
 JOBS="${DJANGO_ECS_TEST_JOBS:-3}"
 
 started_docker=false
 cleanup() {
   local rc=$?
   jobs -p | xargs -r kill 2>/dev/null || true
-  if $started_docker; then DJANGO_ECS_KEEP_DOCKER= bash scripts/docker-engine.sh stop || true; fi
+  if $started_docker; then DJANGO_ECS_KEEP_DOCKER='' bash scripts/docker-engine.sh stop || true; fi
   exit $rc
 }
 trap cleanup EXIT
@@ -43,7 +43,7 @@ check_groups() {
 }
 
 stage_static() {
-  ruff check . && ruff format --check . && ansible-lint -q && bash scripts/sanity.sh
+  ruff check . && ruff format --check . && ansible-lint -q && bash scripts/docs-lint.sh && SANITY_TESTS=all bash scripts/sanity.sh
 }
 stage_pytest_local() {  # unit, Django on PostgreSQL, the image on Docker, the emulator's runtime
   DJANGO_ECS_PG_PORT=55432 DJANGO_ECS_TEST_MOTO_URL=http://127.0.0.1:5065 \
