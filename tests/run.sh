@@ -16,7 +16,15 @@ LOGS="$ROOT/.run/test-logs"
 # Each pytest stage owns folders of tests/; a folder in no stage fails the run (no test is left out).
 LOCAL_DIRS=(tests/unit tests/django tests/image tests/emulator tests/release)
 STACK_DIRS=(tests/integration)
-ALL_STAGES=(pytest_stack molecule pytest_local static)   # longest first
+# Integration modules that bring their own emulators (not the shared deployed stack): a stage of their own,
+# so they run beside the stack's tests instead of after them.
+APART_FILES=(
+  tests/integration/test_bad_input.py tests/integration/test_collection_build.py
+  tests/integration/test_domain_names.py tests/integration/test_ecs_run_task_moto.py
+  tests/integration/test_egress_validation.py tests/integration/test_own_django_project.py
+  tests/integration/test_secret_restore_moto.py
+)
+ALL_STAGES=(pytest_stack molecule pytest_apart pytest_local static)   # longest first
 read -r -a STAGES <<<"${DJANGO_ECS_TEST_STAGES:-${ALL_STAGES[*]}}"
 JOBS="${DJANGO_ECS_TEST_JOBS:-3}"
 
@@ -40,18 +48,28 @@ check_groups() {
     echo "tests/run.sh: test folders in no stage: ${missing[*]} (add them to LOCAL_DIRS or STACK_DIRS)" >&2
     return 1
   fi
+  for dir in "${APART_FILES[@]}"; do
+    [[ -f "$dir" ]] || { echo "tests/run.sh: APART_FILES lists a missing file: $dir" >&2; return 1; }
+  done
 }
 
 stage_static() {
   ruff check . && ruff format --check . && ansible-lint -q && bash scripts/docs-lint.sh && SANITY_TESTS=all bash scripts/sanity.sh
 }
+PYTEST=(pytest -q -p no:cacheprovider --durations=15)
 stage_pytest_local() {  # unit, Django on PostgreSQL, the image on Docker, the emulator's runtime
   DJANGO_ECS_PG_PORT=55432 DJANGO_ECS_TEST_MOTO_URL=http://127.0.0.1:5065 \
-    pytest -q -p no:cacheprovider "${LOCAL_DIRS[@]}"
+    "${PYTEST[@]}" "${LOCAL_DIRS[@]}"
 }
-stage_pytest_stack() {  # the deployed stack on its own emulator, modules on moto
+stage_pytest_stack() {  # the stack deployed once on its own emulator, and what uses it
+  local ignore=() f
+  for f in "${APART_FILES[@]}"; do ignore+=("--ignore=$f"); done
   DJANGO_ECS_PG_PORT=55433 DJANGO_ECS_TEST_MOTO_URL=http://127.0.0.1:5066 \
-    pytest -q -p no:cacheprovider "${STACK_DIRS[@]}"
+    "${PYTEST[@]}" "${ignore[@]}" "${STACK_DIRS[@]}"
+}
+stage_pytest_apart() {  # bad inputs, builds, the own-project deploy, modules on moto: each on its own emulator
+  DJANGO_ECS_PG_PORT=55434 DJANGO_ECS_TEST_MOTO_URL=http://127.0.0.1:5067 \
+    "${PYTEST[@]}" "${APART_FILES[@]}"
 }
 stage_molecule() {  # deploy to a fresh emulator, idempotence, check mode, verify
   molecule test --all
