@@ -20,9 +20,8 @@ up: venv docker  ## Start the local stack: the emulator with its runtime (DJANGO
 	@bash scripts/moto.sh start
 	@bash scripts/registry.sh start
 
-demo: up  ## Deploy the whole stack to the local emulator, migrate, print the summary
+demo: up  ## Deploy the whole stack to the local emulator (site.yml migrates before the rollout), print the summary
 	DJANGO_ECS_BASE_IMAGE="$$(bash scripts/base-image.sh)" $(BIN)/ansible-playbook site.yml
-	$(BIN)/ansible-playbook migrate.yml
 	@echo "The emulator keeps running: run 'make demo' or '$(BIN)/ansible-playbook site.yml' again (changed=0), 'make down' to stop."
 
 down:  ## Stop the emulator (removing its containers and databases), the registry and a Docker engine that we started
