@@ -46,7 +46,8 @@ EXAMPLES = r"""
 - name: Compute the image tag
   ansible.builtin.set_fact:
     image_tag: >-
-      {{ lookup('django_ecs.fargate.context_hash', playbook_dir ~ '/django', build_args={'BASE_IMAGE': 'python:3.12-slim'}) }}
+      {{ lookup('django_ecs.fargate.context_hash', playbook_dir ~ '/django',
+                build_args={'BASE_IMAGE': 'python:3.12-slim'}) }}
 
 - name: A longer tag that also changes with the base image's id
   ansible.builtin.set_fact:
