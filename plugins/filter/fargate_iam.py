@@ -8,21 +8,7 @@ from __future__ import annotations
 
 import re
 
-DOCUMENTATION = r"""
-name: fargate_iam
-short_description: Execution role policy statements for the secrets of the task definitions
-version_added: 0.2.0
-description:
-  - C(execution_secret_statements) returns the IAM policy statements the ECS execution role needs to
-    inject the secrets of the task definitions. Input is the list of C(valueFrom) references of the containers,
-    the stack secret's ARN (its partition, region and account are used for key IDs and aliases) and the
-    KMS key of the stack secret (key ID, key ARN, alias name or alias ARN; empty for the AWS managed key).
-  - Secrets Manager references (also with a JSON key, version stage or version ID) become the secret's ARN
-    in C(secretsmanager:GetSecretValue); SSM parameter ARNs go to C(ssm:GetParameters).
-  - A key ID or key ARN is granted C(kms:Decrypt) on that key. An alias cannot be named in a policy's
-    resources, so an alias is granted on C(key/*) of the account and region with a C(kms:ResourceAliases)
-    condition (only the key that alias points to).
-"""
+# Each filter's documentation is in plugins/filter/<filter name>.yml (ansible-doc -t filter).
 
 # arn:<partition>:secretsmanager:<region>:<account>:secret:<name-suffix>[:json-key:version-stage:version-id]
 _SECRET = re.compile(r"^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[^:\s]+)(:.*)?$")

@@ -8,19 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 
-DOCUMENTATION = r"""
-name: fargate_network
-short_description: CIDR checks and network drift helpers for the network role
-version_added: 0.1.0
-description:
-  - C(cidr_valid) is true when the value is an IPv4 network in CIDR notation with no host bits set.
-  - C(cidr_subnet_of) is true when the first CIDR lies inside the second.
-  - C(cidrs_overlap) is true when any two CIDRs of a list overlap.
-  - C(subnet_drift), C(route_table_drift) and C(security_group_drift) return the desired items whose
-    actual state (from the C(*_info) modules) differs, so only those are handed to the stock modules.
-  - C(availability_zones) picks the subnets' zones, keeping those of existing subnets, else the region's
-    available zones (zone type availability-zone, no opt-in).
-"""
+# Each filter's documentation is in plugins/filter/<filter name>.yml (ansible-doc -t filter).
 
 STACK_TAG = "fargate:stack"
 

@@ -6,20 +6,7 @@ only what RDS accepts as a modification."""
 
 from __future__ import annotations
 
-DOCUMENTATION = r"""
-name: rds_instance_drift
-short_description: Names of the RDS instance settings that differ from the wanted ones
-version_added: 0.1.0
-description:
-  - Input is one entry of C(amazon.aws.rds_instance_info)'s C(instances) (snake_case); the argument a dict
-    of wanted settings. Returns the sorted names of the settings that differ (empty when none does).
-  - Pending modifications count as applied. C(max_allocated_storage) V(0) means storage autoscaling off.
-    C(tags) must be present with the wanted values (extra tags are fine).
-  - C(engine_version) differs only for an upgrade RDS would make (see C(rds_engine_version_upgrade));
-    V(16) matches V(16.4), a pinned V(16.1) matches V(16.10) (RDS upgraded the minor; it cannot go back).
-  - With storage autoscaling on (C(max_allocated_storage) above 0), C(allocated_storage) is a floor; RDS grows
-    the storage itself and never shrinks it, so more than wanted is no difference.
-"""
+# Each filter's documentation is in plugins/filter/<filter name>.yml (ansible-doc -t filter).
 
 # RDS: "The maximum allocated storage must be increased by at least 10 percent" over the allocated storage.
 MAX_STORAGE_HEADROOM_PERCENT = 10

@@ -15,9 +15,14 @@ description:
   - C(.dockerignore) is honoured the way Docker reads it (C(*), C(?), C(**), C(!) exceptions, the last
     matching line wins, a matching directory excludes what is inside); the Dockerfile and
     C(.dockerignore) themselves are always hashed, as they shape the image.
+  - Symbolic links are hashed by the path they point to, not by the content of their target.
+  - Fails when a term is not a directory, or when O(length) is outside 8-64.
 options:
   _terms:
-    description: Path of the build context (a directory).
+    description:
+      - Path of the build context (a directory); one digest per term.
+      - A relative path is taken from the current working directory of C(ansible-playbook), not from the
+        playbook's folder, so prefer an absolute one (for example under C(playbook_dir) or C(role_path)).
     required: true
     type: list
     elements: path
@@ -30,21 +35,29 @@ options:
     type: str
     default: ""
   length:
-    description: Number of hex characters returned (8-64).
+    description: Number of hex characters returned (8-64), the start of the sha256 digest.
     type: int
     default: 16
+author:
+  - django_ecs.fargate contributors (@django-ecs)
 """
 
 EXAMPLES = r"""
 - name: Compute the image tag
   ansible.builtin.set_fact:
     image_tag: >-
-      {{ lookup('django_ecs.fargate.context_hash', 'django', build_args={'BASE_IMAGE': 'python:3.12-slim'}) }}
+      {{ lookup('django_ecs.fargate.context_hash', playbook_dir ~ '/django',
+                build_args={'BASE_IMAGE': 'python:3.12-slim'}) }}
+
+- name: A longer tag that also changes with the base image's id
+  ansible.builtin.set_fact:
+    image_tag: >-
+      {{ lookup('django_ecs.fargate.context_hash', playbook_dir ~ '/django', extra=base_image_id, length=24) }}
 """
 
 RETURN = r"""
 _raw:
-  description: One hex digest per term.
+  description: One lowercase hex digest per term, O(length) characters long.
   type: list
   elements: str
 """
