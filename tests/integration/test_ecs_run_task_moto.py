@@ -327,8 +327,10 @@ def test_returns_soon_after_the_task_stops(stack, tmp_path):
     print("\nTIMING " + json.dumps(report))
     assert 0 <= overshoot <= 2.2, report
     assert len(logged) == result["describe_tasks_calls"], report
-    # The playbook also runs a copy task after the module (~2-4 s of Ansible): a loose bound only.
-    assert process_overshoot <= 2.2 + 8.0, report
+    # The playbook also runs a copy task after the module: Ansible's own fork and copy cost, 2-4 s on a quiet
+    # machine, 10 s once seen with the test stages and other work on 2 cores. What the module controls is
+    # bounded above (overshoot); this only catches a wait added after it.
+    assert process_overshoot <= 2.2 + 25.0, report
     # 1 s growing to 5 s while RUNNING, then 1-2 s while stopping (3 moto states of `seconds` each).
     assert result["describe_tasks_calls"] <= 6 + int(seconds / 5) + 3 * (int(seconds / 1.5) + 2), report
     assert result["log_lines"] == lines[-100:]
