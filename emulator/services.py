@@ -2,7 +2,8 @@
 rolls a new task definition out within minimumHealthyPercent/maximumPercent (new tasks register in the
 target group and must turn healthy; replaced ones drain for the deregistration delay and stop with
 ServiceSchedulerInitiated), marks the rollout COMPLETED, and runs the deployment circuit breaker (failed
-task threshold, FAILED, rollback to the last COMPLETED deployment) with AWS's service events."""
+task threshold, FAILED, rollback to the last COMPLETED deployment) with AWS's service events. A registered
+Application Auto Scaling target moves the desired count into its min/max when registered or changed."""
 
 from __future__ import annotations
 
