@@ -56,15 +56,17 @@ def app_url(output: str) -> str:
     return found[-1]
 
 
-def screenshot(driver, name: str) -> str:
+def screenshot(driver, name: str, capsys) -> str:
+    """Saves the page as .run/test-artifacts/browser-NAME.png and prints the path (also when pytest captures)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"browser-{name}.png"
     assert driver.save_screenshot(str(path)), f"no screenshot saved to {path}"
-    print(f"screenshot: {path}")
+    with capsys.disabled():
+        print(f"\nbrowser screenshot: {path}")
     return str(path)
 
 
-def test_the_app_renders_with_its_stylesheet_and_the_admin_login_works(deployed_stack, browser):
+def test_the_app_renders_with_its_stylesheet_and_the_admin_login_works(deployed_stack, browser, capsys):
     url = app_url(deployed_stack.first.output)
     browser.get(url + "/")
     assert "notes in the database" in browser.page_source, browser.page_source[:1000]
@@ -74,7 +76,7 @@ def test_the_app_renders_with_its_stylesheet_and_the_admin_login_works(deployed_
         "return [b.backgroundColor, m.maxWidth, document.styleSheets.length];"
     )
     assert style[:2] == ["rgb(246, 247, 249)", "672px"] and style[2] >= 1, style
-    screenshot(browser, "app")
+    screenshot(browser, "app", capsys)
 
     username, password = f"browser{secrets.token_hex(3)}", secrets.token_urlsafe(18)
     created = run_playbook(
@@ -97,4 +99,4 @@ def test_the_app_renders_with_its_stylesheet_and_the_admin_login_works(deployed_
     assert "CSRF verification failed" not in page
     assert "Site administration" in page and username in page, page[:2000]
     assert browser.find_elements(By.ID, "logout-form")
-    screenshot(browser, "admin")
+    screenshot(browser, "admin", capsys)
