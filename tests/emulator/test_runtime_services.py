@@ -298,11 +298,11 @@ def test_a_scalable_target_bounds_the_desired_count_with_real_tasks(rt):
         cluster=rt.cluster, serviceName="scaled", taskDefinition=definition, desiredCount=1, launchType="FARGATE",
         networkConfiguration={"awsvpcConfiguration": {"subnets": [rt.subnet], "securityGroups": [rt.security_group]}},
     )  # fmt: skip
-    wait_rollout(rt, "scaled", "COMPLETED")
+    wait_rollout(rt, "scaled", "COMPLETED", timeout=240)
     target = {"ServiceNamespace": "ecs", "ResourceId": f"service/{rt.cluster}/scaled",
               "ScalableDimension": "ecs:service:DesiredCount"}  # fmt: skip
 
-    def settled(count: int, timeout: float = 120) -> dict:
+    def settled(count: int, timeout: float = 240) -> dict:
         """The service once it holds ``count`` RUNNING tasks and no other live one (durable: nothing changes it)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
