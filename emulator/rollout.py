@@ -24,6 +24,28 @@ def failure_threshold(desired: int) -> int:
     return min(max(math.ceil(0.5 * desired), 3), 200)
 
 
+def autoscaled_desired(
+    desired: int, target: tuple[int | None, int | None] | None, applied: tuple[int | None, int | None] | None
+) -> int | None:
+    """The desired count Application Auto Scaling sets, or None when it leaves it alone.
+
+    ``target``: the (MinCapacity, MaxCapacity) of the service's scalable target (ecs:service:DesiredCount), None
+    when none is registered; ``applied``: the bounds the runtime last acted on. As RegisterScalableTarget does
+    on AWS, registering a target or changing its bounds moves an active service's current capacity into the
+    range; between registrations the bounds are not re-applied (a manual UpdateService outside them stands,
+    as on AWS until a scaling policy acts, and the runtime runs no scaling policy).
+    """
+    if target is None or target == applied:
+        return None
+    low, high = target
+    clamped = desired
+    if low is not None:
+        clamped = max(clamped, low)
+    if high is not None:
+        clamped = min(clamped, high)
+    return clamped if clamped != desired else None
+
+
 def bounds(desired: int, minimum_healthy_percent: int, maximum_percent: int) -> tuple[int, int]:
     """(fewest healthy tasks, most tasks) during a rolling update, as ECS rounds them:
     the minimum rounds up, the maximum down (and never below one task when one is desired)."""

@@ -2,7 +2,8 @@
 rolls a new task definition out within minimumHealthyPercent/maximumPercent (new tasks register in the
 target group and must turn healthy; replaced ones drain for the deregistration delay and stop with
 ServiceSchedulerInitiated), marks the rollout COMPLETED, and runs the deployment circuit breaker (failed
-task threshold, FAILED, rollback to the last COMPLETED deployment) with AWS's service events."""
+task threshold, FAILED, rollback to the last COMPLETED deployment) with AWS's service events. A registered
+Application Auto Scaling target moves the desired count into its min/max when registered or changed."""
 
 from __future__ import annotations
 
@@ -63,6 +64,7 @@ class ServiceState:
         self.deployments: list[Deployment] = []  # newest (PRIMARY) first
         self.last_completed: str | None = None  # task definition of the last COMPLETED deployment
         self.unhealthy_reported: set[str] = set()
+        self.autoscaling: tuple[int | None, int | None] | None = None  # scalable target bounds last applied
 
     def new_deployment(self, task_definition: str, reason: str = "") -> Deployment:
         for old in self.deployments:
@@ -142,8 +144,36 @@ class Scheduler:
                     return elbv2, arn, int(lb.get("containerPort") or 80)
         return None
 
+    def _scalable_target(self, service) -> tuple[int | None, int | None] | None:
+        """(MinCapacity, MaxCapacity) of the service's Application Auto Scaling target, None when none is registered."""
+        from moto.applicationautoscaling.models import applicationautoscaling_backends
+
+        backend = applicationautoscaling_backends[self.backend.account_id][self.backend.region_name]
+        target = backend.targets.get("ecs:service:DesiredCount", {}).get(
+            f"service/{service.cluster_name}/{service.name}"
+        )
+        if target is None:
+            return None
+        return target.min_capacity, target.max_capacity
+
+    def _autoscale(self, state: ServiceState) -> None:
+        """Keep the desired count within the scalable target's bounds when they are registered or change."""
+        service = state.service
+        target = self._scalable_target(service)
+        new = rollout.autoscaled_desired(int(service.desired_count or 0), target, state.autoscaling)
+        state.autoscaling = target
+        if new is not None and service.status == "ACTIVE":
+            low, high = target
+            state.event(
+                f"(service {service.name}) desired count set to {new} (was {service.desired_count}) by Application "
+                f"Auto Scaling: scalable target service/{service.cluster_name}/{service.name} "
+                f"(min {low}, max {high})."
+            )
+            service.desired_count = new
+
     def reconcile(self, state: ServiceState) -> None:
         service = state.service
+        self._autoscale(state)
         min_pct, max_pct, breaker, rollback, grace = self._config(service)
         target = self._target(service)
         desired = int(service.desired_count or 0) if service.status == "ACTIVE" else 0

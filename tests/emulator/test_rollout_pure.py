@@ -25,6 +25,25 @@ def test_bounds_round_the_minimum_up_and_the_maximum_down(desired, minimum, maxi
     assert rollout.bounds(desired, minimum, maximum) == expected
 
 
+@pytest.mark.parametrize(
+    ("desired", "target", "applied", "expected"),
+    [(1, (2, 4), None, 2), (6, (2, 4), None, 4), (3, (2, 4), None, None), (1, None, None, None),
+     (1, (2, 4), (2, 4), None), (5, (0, 1), (2, 6), 1), (0, (1, None), None, 1), (9, (None, 3), (0, 9), 3)],
+)  # fmt: skip
+def test_a_registered_or_changed_scalable_target_moves_the_desired_count_into_its_range(
+    desired, target, applied, expected
+):
+    assert rollout.autoscaled_desired(desired, target, applied) == expected
+
+
+def test_between_registrations_a_desired_count_outside_the_bounds_stands():
+    """A manual UpdateService to 7 under max 4 is not undone until the target's bounds change (AWS changes the
+    capacity on RegisterScalableTarget; the runtime runs no scaling policy)."""
+    assert rollout.autoscaled_desired(1, (2, 4), None) == 2  # registered: scaled out to the minimum
+    assert rollout.autoscaled_desired(7, (2, 4), (2, 4)) is None  # the same bounds: the manual 7 stands
+    assert rollout.autoscaled_desired(7, (2, 5), (2, 4)) == 5  # registered again with max 5: scaled in
+
+
 def test_plan_of_a_fresh_service_starts_the_desired_count():
     step = rollout.plan(2, 100, 200, primary=0, total=0, healthy=0, old_healthy=0, old_unhealthy=0, primary_healthy=0)
     assert step == rollout.Plan(start=2, stop_unhealthy=0, stop_healthy=0)

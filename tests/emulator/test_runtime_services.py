@@ -287,3 +287,44 @@ def test_a_bare_family_names_its_latest_active_revision(rt):
     assert ecs.describe_task_definition(taskDefinition="fam")["taskDefinition"]["taskDefinitionArn"] == second
     ecs.deregister_task_definition(taskDefinition=second)
     assert ecs.describe_task_definition(taskDefinition="fam")["taskDefinition"]["taskDefinitionArn"] == first
+
+
+def test_a_scalable_target_bounds_the_desired_count_with_real_tasks(rt):
+    """RegisterScalableTarget moves the desired count into [min, max] (AWS's documented behaviour): min 2 scales a
+    service of 1 out to two RUNNING tasks, max 1 scales it back in to one."""
+    ecs, aas = rt.client("ecs"), rt.client("application-autoscaling")
+    definition = web(rt, "scaled", "scaled")
+    ecs.create_service(
+        cluster=rt.cluster, serviceName="scaled", taskDefinition=definition, desiredCount=1, launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": [rt.subnet], "securityGroups": [rt.security_group]}},
+    )  # fmt: skip
+    wait_rollout(rt, "scaled", "COMPLETED", timeout=240)
+    target = {"ServiceNamespace": "ecs", "ResourceId": f"service/{rt.cluster}/scaled",
+              "ScalableDimension": "ecs:service:DesiredCount"}  # fmt: skip
+
+    def settled(count: int, timeout: float = 240) -> dict:
+        """The service once it holds ``count`` RUNNING tasks and no other live one (durable: nothing changes it)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            svc = describe(rt, "scaled")
+            arns = ecs.list_tasks(cluster=rt.cluster, serviceName="scaled", desiredStatus="RUNNING")["taskArns"]
+            tasks = ecs.describe_tasks(cluster=rt.cluster, tasks=arns)["tasks"] if arns else []
+            if svc["runningCount"] == count and [t["lastStatus"] for t in tasks] == ["RUNNING"] * count:
+                return svc
+            time.sleep(0.5)
+        raise AssertionError(f"not {count} RUNNING tasks after {timeout}s: {describe(rt, 'scaled')}")
+
+    try:
+        aas.register_scalable_target(**target, MinCapacity=2, MaxCapacity=3)
+        svc = settled(2)
+        assert svc["desiredCount"] == 2
+        messages = [e["message"] for e in svc["events"]]
+        assert any(m.startswith("(service scaled) desired count set to 2 (was 1) by Application Auto Scaling")
+                   for m in messages), messages  # fmt: skip
+        aas.register_scalable_target(**target, MinCapacity=0, MaxCapacity=1)
+        svc = settled(1)
+        assert svc["desiredCount"] == 1
+        assert any("desired count set to 1 (was 2)" in e["message"] for e in svc["events"])
+    finally:
+        aas.deregister_scalable_target(**target)
+        ecs.delete_service(cluster=rt.cluster, service="scaled", force=True)
