@@ -116,8 +116,8 @@ def differences(desired, current, path=""):
         if not isinstance(current, list) or len(current) != len(desired):
             return [path]
         found = []
-        for index, (want, have) in enumerate(zip(desired, current)):
-            found.extend(differences(want, have, f"{path}[{index}]"))
+        for index, want in enumerate(desired):
+            found.extend(differences(want, current[index], f"{path}[{index}]"))
         return found
     if _empty(desired) and _empty(current):
         return []

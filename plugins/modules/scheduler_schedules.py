@@ -62,7 +62,7 @@ options:
         choices: [ENABLED, DISABLED]
         default: ENABLED
       flexible_time_window:
-        description: C(FlexibleTimeWindow) in API form; default C({"Mode": "OFF"}).
+        description: "C(FlexibleTimeWindow) in API form; default C({\"Mode\": \"OFF\"}) (no window)."
         type: dict
       target:
         description:
@@ -236,7 +236,9 @@ def check_specs(module, specs):
             module.fail_json(msg=f"schedules: name {spec['name']!r}: use 1-64 letters, digits, '.', '-' or '_'")
         problem = cmp.expression_problem(spec["schedule_expression"])
         if problem:
-            module.fail_json(msg=f"schedules: {spec['name']}: schedule_expression {spec['schedule_expression']!r}: {problem}")
+            module.fail_json(
+                msg=f"schedules: {spec['name']}: schedule_expression {spec['schedule_expression']!r}: {problem}"
+            )
         for key in ("Arn", "RoleArn"):
             if not spec["target"].get(key):
                 module.fail_json(msg=f"schedules: {spec['name']}: target.{key} is required")
@@ -297,8 +299,8 @@ def ensure(module, client):
             result["deleted_targets"][name] = task_definition
 
     result.update(created=to_create, updated=to_update, deleted=to_delete)
-    result["changed"] = bool(to_create or to_update or to_delete) or (found is None and bool(desired)) or (
-        absent and found is not None
+    result["changed"] = (
+        bool(to_create or to_update or to_delete) or (found is None and bool(desired)) or (absent and found is not None)
     )
     arns = {name: current[name].get("Arn", "") for name in current if name not in to_delete}
     if module.check_mode:

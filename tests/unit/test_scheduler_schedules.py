@@ -35,7 +35,11 @@ def target(taskdef=TASKDEF, subnets=("subnet-a", "subnet-b")):
             "LaunchType": "FARGATE",
             "PlatformVersion": "LATEST",
             "NetworkConfiguration": {
-                "awsvpcConfiguration": {"Subnets": list(subnets), "SecurityGroups": ["sg-1"], "AssignPublicIp": "ENABLED"}
+                "awsvpcConfiguration": {
+                    "Subnets": list(subnets),
+                    "SecurityGroups": ["sg-1"],
+                    "AssignPublicIp": "ENABLED",
+                }
             },
         },
     }
@@ -115,7 +119,10 @@ class FakeScheduler:
         self._log(method, Name=Name, **fields)
         if self.refuse_role:
             self.refuse_role -= 1
-            raise error("ValidationException", "The execution role you provide must allow AWS EventBridge Scheduler to assume the role.")
+            raise error(
+                "ValidationException",
+                "The execution role you provide must allow AWS EventBridge Scheduler to assume the role.",
+            )
         self.groups[GroupName][Name] = copy.deepcopy(fields)
         return {"ScheduleArn": f"{PREFIX}:schedule/{GroupName}/{Name}"}
 
@@ -148,7 +155,14 @@ def run(capsys, schedules=(), check_mode=False, diff=False, **extra):
 
 @pytest.mark.parametrize(
     "expression",
-    ["rate(1 minute)", "rate(5 minutes)", "rate(1 day)", "rate(12 hours)", "cron(0 3 * * ? *)", "cron(0/15 9-17 ? * MON-FRI *)"],
+    [
+        "rate(1 minute)",
+        "rate(5 minutes)",
+        "rate(1 day)",
+        "rate(12 hours)",
+        "cron(0 3 * * ? *)",
+        "cron(0/15 9-17 ? * MON-FRI *)",
+    ],
 )
 def test_accepted_expressions(expression):
     assert cmp.expression_problem(expression) is None
@@ -200,7 +214,10 @@ def test_moto_nulls_are_no_change():
         ({"state": "DISABLED"}, "State"),
         ({"schedule_expression_timezone": "Europe/Paris"}, "ScheduleExpressionTimezone"),
         ({"target": target(taskdef=TASKDEF[:-1] + "2")}, "Target.EcsParameters.TaskDefinitionArn"),
-        ({"target": target(subnets=("subnet-c",))}, "Target.EcsParameters.NetworkConfiguration.awsvpcConfiguration.Subnets"),
+        (
+            {"target": target(subnets=("subnet-c",))},
+            "Target.EcsParameters.NetworkConfiguration.awsvpcConfiguration.Subnets",
+        ),
     ],
 )
 def test_each_managed_field_is_a_change(change, path):
@@ -338,10 +355,16 @@ def test_no_op_on_an_answer_botocore_validates(monkeypatch, capsys):
     }
     answer["Target"]["EcsParameters"]["NetworkConfiguration"]["awsvpcConfiguration"]["Subnets"].reverse()
     with Stubber(client) as stub:
-        stub.add_response("get_schedule_group", {"Arn": f"{PREFIX}:schedule-group/{GROUP}", "Name": GROUP, "State": "ACTIVE"})
+        stub.add_response(
+            "get_schedule_group", {"Arn": f"{PREFIX}:schedule-group/{GROUP}", "Name": GROUP, "State": "ACTIVE"}
+        )
         stub.add_response(
             "list_schedules",
-            {"Schedules": [{"Name": "clearsessions", "GroupName": GROUP, "Target": {"Arn": CLUSTER}, "State": "ENABLED"}]},
+            {
+                "Schedules": [
+                    {"Name": "clearsessions", "GroupName": GROUP, "Target": {"Arn": CLUSTER}, "State": "ENABLED"}
+                ]
+            },
         )
         stub.add_response("get_schedule", answer, {"Name": "clearsessions", "GroupName": GROUP})
         serve_clients(monkeypatch, {"scheduler": client})
