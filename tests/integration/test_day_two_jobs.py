@@ -5,13 +5,14 @@ created (job task definitions from the migration definition, the scheduler role 
 on this cluster and PassRole on the task roles), a second run and --check --diff change nothing, one schedule
 changed (only it is updated), one removed (its schedule deleted, its definition deregistered), a bad value
 refused before any AWS call, the empty list removing the rest (group, definitions, role) and then costing one
-Scheduler call. The module leaves one job deployed, so
-test_destroy sees destroy.yml remove a schedule, its group, its definition and the scheduler role.
+Scheduler call. Then the emulator runs a rate(1 minute) job for real. The module leaves two jobs deployed, so
+test_destroy sees destroy.yml remove the schedules, their group, their definitions and the scheduler role.
 """
 
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from stack import STACK, run_playbook
@@ -29,7 +30,10 @@ PING = {
     "command": ["python", "manage.py", "check"],
     "memory": 1024,
     "environment": {"JOB_KIND": "ping"},
+    "enabled": False,  # never fires while the test runs (the emulator runs due schedules)
 }
+# Fires every minute on the emulator: the last step's real run.
+TICK = {"name": "tick", "schedule": "rate(1 minute)", "command": ["python", "manage.py", "check"]}
 
 
 def jobs_args(tmp_path, jobs, *more):
@@ -63,6 +67,7 @@ def test_schedules_created_no_op_changed_removed(deployed_stack, tmp_path):
     assert sorted(found) == ["clearsessions", "ping"]
     nightly = found["clearsessions"]
     assert nightly["ScheduleExpression"] == "cron(0 3 * * ? *)" and nightly["State"] == "ENABLED"
+    assert found["ping"]["State"] == "DISABLED"
     target = nightly["Target"]
     cluster_arn = ecs.describe_clusters(clusters=[STACK])["clusters"][0]["clusterArn"]
     assert target["Arn"] == cluster_arn
@@ -151,6 +156,37 @@ def test_schedules_created_no_op_changed_removed(deployed_stack, tmp_path):
     assert [c["action"] for c in none.calls if c["service"] == "scheduler"] == [f"GET /schedule-groups/{STACK}"]
     assert [c for c in none.calls if c["service"] in ("iam", "ecs")] == []
 
-    # One job left deployed: test_destroy checks that destroy.yml removes it.
-    final = run_playbook(moto, "site.yml", *jobs_args(tmp_path, [NIGHTLY]))
-    assert final.rc == 0 and sorted(schedules(moto)) == ["clearsessions"], final.describe()
+    # Two jobs left deployed: the next test sees the tick run; test_destroy sees destroy.yml remove them.
+    final = run_playbook(moto, "site.yml", *jobs_args(tmp_path, [NIGHTLY, TICK]))
+    assert final.rc == 0 and sorted(schedules(moto)) == ["clearsessions", "tick"], final.describe()
+
+
+def scheduled_tasks(ecs, name: str) -> list[dict]:
+    arns = ecs.list_tasks(cluster=STACK, desiredStatus="RUNNING")["taskArns"]
+    arns += ecs.list_tasks(cluster=STACK, desiredStatus="STOPPED")["taskArns"]
+    tasks = ecs.describe_tasks(cluster=STACK, tasks=arns)["tasks"] if arns else []
+    return [t for t in tasks if t.get("startedBy") == f"scheduler/{STACK}/{name}"]
+
+
+def test_the_emulator_runs_a_rate_schedule(deployed_stack):
+    """The tick job (rate(1 minute)) runs for real: a task of its definition, started by the schedule with the
+    schedule's network, exits 0 with Django's output in its own log stream. Disabled once it has started, so it
+    runs no more while later tests run."""
+    moto = deployed_stack.moto
+    ecs, scheduler, logs = moto.client("ecs"), moto.client("scheduler"), moto.client("logs")
+    tick = scheduler.get_schedule(Name="tick", GroupName=STACK)
+    deadline = time.monotonic() + 300  # one minute's wait, a container start, a heavily loaded machine
+    while not scheduled_tasks(ecs, "tick") and time.monotonic() < deadline:
+        time.sleep(5)
+    update = {k: tick[k] for k in ("ScheduleExpression", "Target", "FlexibleTimeWindow")}
+    scheduler.update_schedule(Name="tick", GroupName=STACK, State="DISABLED", **update)
+    assert scheduled_tasks(ecs, "tick"), "the rate(1 minute) schedule started no task in 300 s"
+    while scheduled_tasks(ecs, "tick")[0]["lastStatus"] != "STOPPED" and time.monotonic() < deadline + 300:
+        time.sleep(5)
+    task = scheduled_tasks(ecs, "tick")[0]
+    assert task["lastStatus"] == "STOPPED", task
+    assert task["taskDefinitionArn"] == tick["Target"]["EcsParameters"]["TaskDefinitionArn"]
+    assert task["containers"][0]["exitCode"] == 0, task
+    stream = f"job-tick/job/{task['taskArn'].split('/')[-1]}"
+    events = logs.get_log_events(logGroupName=f"/ecs/{STACK}", logStreamName=stream)["events"]
+    assert "System check identified no issues" in " ".join(e["message"] for e in events), events
