@@ -66,7 +66,7 @@ class FakeScheduler:
 
     @property
     def writes(self):
-        return [name for name, _ in self.calls if not name.startswith(("get_", "list_"))]
+        return [call[0] for call in self.calls if not call[0].startswith(("get_", "list_"))]
 
     def get_schedule_group(self, Name):
         self._log("get_schedule_group", Name=Name)
