@@ -182,9 +182,10 @@ def _not_found(error):
 
 
 def get_group(client, module, name):
-    """The group (GetScheduleGroup's answer) or None."""
+    """The group (GetScheduleGroup's answer) or None; a group being deleted (State DELETING) counts as gone."""
     try:
-        return client.get_schedule_group(Name=name, aws_retry=True)
+        group = client.get_schedule_group(Name=name, aws_retry=True)
+        return None if group.get("State") == "DELETING" else group
     except botocore.exceptions.ClientError as error:
         if _not_found(error):
             return None

@@ -247,6 +247,13 @@ def test_empty_list_and_no_group_is_one_read(scheduler, capsys):
     assert scheduler.calls == [("get_schedule_group", {"Name": GROUP})]
 
 
+def test_a_group_being_deleted_counts_as_gone(scheduler, capsys, monkeypatch):
+    answer = {"Arn": f"{PREFIX}:schedule-group/{GROUP}", "Name": GROUP, "State": "DELETING"}
+    monkeypatch.setattr(scheduler, "get_schedule_group", lambda Name: answer)
+    failed, result = run(capsys, state="absent")
+    assert not failed and not result["changed"] and scheduler.writes == []
+
+
 def test_create_then_no_op_then_change_then_remove(scheduler, capsys):
     failed, result = run(capsys, [spec(), spec("ping", "rate(5 minutes)")])
     assert not failed, result
