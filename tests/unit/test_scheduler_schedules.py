@@ -226,6 +226,13 @@ def test_each_managed_field_is_a_change(change, path):
     assert cmp.schedule_changes(after, aws_answer(before)) == [path]
 
 
+def test_a_retry_policy_changed_elsewhere_is_a_change():
+    desired = cmp.desired_schedule(spec())
+    answer = aws_answer(desired)
+    answer["Target"]["RetryPolicy"]["MaximumRetryAttempts"] = 3
+    assert cmp.schedule_changes(desired, answer) == ["Target.RetryPolicy.MaximumRetryAttempts"]
+
+
 def test_a_description_removed_is_a_change():
     before = cmp.desired_schedule(spec(description="nightly"))
     answer = {**aws_answer(cmp.desired_schedule(spec())), "Description": "nightly"}
@@ -261,6 +268,8 @@ def test_create_then_no_op_then_change_then_remove(scheduler, capsys):
     assert scheduler.writes == ["create_schedule_group", "create_schedule", "create_schedule"]
     sent = scheduler.groups[GROUP]["clearsessions"]
     assert sent["Target"]["EcsParameters"]["TaskCount"] == 1 and sent["FlexibleTimeWindow"] == {"Mode": "OFF"}
+    # Every managed field is sent, so a retry policy changed outside Ansible counts as a change.
+    assert sent["Target"]["RetryPolicy"] == cmp.DEFAULT_RETRY_POLICY and sent["ActionAfterCompletion"] == "NONE"
 
     scheduler.calls.clear()
     failed, result = run(capsys, [spec(), spec("ping", "rate(5 minutes)")])
