@@ -91,8 +91,15 @@ def install_runtime(cfg):
     rds_backends.backend = RuntimeRDSBackend
     engine.network()
     cfg.state_dir.mkdir(parents=True, exist_ok=True)
+    # EventBridge Scheduler: due schedules with an ECS target run their task (emulator/schedules.py).
+    from moto.scheduler.models import scheduler_backends
+
+    from emulator.schedules import Firer
+
+    firer = Firer(scheduler_backends, ecs_backends).start()
 
     def shutdown() -> None:
+        firer.stop.set()
         for backends in (ecs_backends, elbv2_backends, rds_backends):
             for account in list(backends.values()):
                 for backend in list(account.values()):

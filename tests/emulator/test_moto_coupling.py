@@ -106,3 +106,25 @@ def test_the_service_and_load_balancer_internals_the_runtime_uses():
         assert attribute in source, attribute
     service = inspect.getsource(EC2ContainerServiceBackend.update_service)
     assert "current_service.__setattr__(prop_name, prop_val)" in service  # deploymentConfiguration, grace period
+
+
+def test_the_scheduler_internals_the_schedule_firer_reads():
+    """emulator/schedules.py walks moto's scheduler backends and reads these attributes of each schedule."""
+    from moto.scheduler.models import EventBridgeSchedulerBackend, scheduler_backends
+
+    assert isinstance(scheduler_backends, BackendDict)
+    backend = EventBridgeSchedulerBackend("us-east-1", "123456789012")
+    backend.create_schedule(
+        description=None, end_date=None, flexible_time_window={"Mode": "OFF"}, group_name=None, kms_key_arn=None,
+        name="s", schedule_expression="rate(1 minute)", schedule_expression_timezone=None, start_date=None,
+        state=None, target={"Arn": "arn", "RoleArn": "role"}, action_after_completion=None,
+    )  # fmt: skip
+    schedule = backend.schedule_groups["default"].schedules["s"]
+    for attribute in ("name", "group_name", "arn", "schedule_expression", "state", "target", "creation_date",
+                      "last_modified_date"):  # fmt: skip
+        assert hasattr(schedule, attribute), attribute
+    assert isinstance(schedule.creation_date, float) and schedule.state == "ENABLED"
+    params = [p for p in inspect.signature(EC2ContainerServiceBackend.run_task).parameters if p != "self"]
+    assert params[:10] == [
+        "cluster_str", "task_definition_str", "count", "overrides", "started_by", "tags", "launch_type",
+        "networking_configuration", "group", "platform_version"]  # fmt: skip

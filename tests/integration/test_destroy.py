@@ -20,7 +20,7 @@ from stack import STACK, Deployed, run_playbook
 pytestmark = pytest.mark.moto
 
 FAMILIES = (f"{STACK}-web", f"{STACK}-migrate")
-ROLES = (f"{STACK}-execution", f"{STACK}-task")
+ROLES = (f"{STACK}-execution", f"{STACK}-task", f"{STACK}-scheduler")
 # amazon.aws.rds_subnet_group has no info module and deletes blindly with state=absent (NotFound counts as done),
 # so every destroy run makes this one call; it reports no change when the group is already gone.
 BLIND_DELETES = {"rds:DeleteDBSubnetGroup"}
@@ -113,6 +113,14 @@ def _task_definitions_inactive(m, b):
         assert not active, f"ACTIVE revisions left: {active}"
 
 
+def _job_schedules_gone(m, b):
+    """Scheduled jobs (test_day_two_jobs leaves two): their schedules, group and definitions."""
+    groups = m.client("scheduler").list_schedule_groups(NamePrefix=STACK)["ScheduleGroups"]
+    assert [g["Name"] for g in groups if g["Name"] == STACK] == []
+    arns = m.client("ecs").list_task_definitions(familyPrefix=f"{STACK}-job-", status="ACTIVE")["taskDefinitionArns"]
+    assert arns == []
+
+
 def _log_group_gone(m, b):
     groups = m.client("logs").describe_log_groups(logGroupNamePrefix=f"/ecs/{STACK}")["logGroups"]
     assert f"/ecs/{STACK}" not in [g["logGroupName"] for g in groups]
@@ -200,6 +208,7 @@ def _ecr_repository_kept(m, b):
 
 RESOURCE_CHECKS = [
     _service_gone, _cluster_gone, _alb_gone, _listeners_gone, _target_group_gone, _task_definitions_inactive,
+    _job_schedules_gone,
     _log_group_gone, _iam_roles_gone, _db_instance_gone, _final_snapshot_exists, _db_subnet_group_gone,
     _secret_scheduled_for_deletion, _security_groups_gone, _vpc_gone, _subnets_gone, _internet_gateway_gone,
     _route_tables_gone, _ecr_repository_kept, _no_container_left, _no_database_left,

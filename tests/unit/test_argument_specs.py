@@ -11,7 +11,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from fakes import run_module
 
-MODULES = ["ecr_image_tag_info", "ecs_run_task", "ecs_service_deploy", "ecs_task_definition", "secret_json_keys"]
+MODULES = [
+    "ecr_image_tag_info",
+    "ecs_run_task",
+    "ecs_service_deploy",
+    "ecs_task_definition",
+    "scheduler_schedules",
+    "secret_json_keys",
+]
 
 # The keys ansible-core reads from an option spec (ansible.module_utils.common.parameters).
 SPEC_KEYS = {

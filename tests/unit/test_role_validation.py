@@ -22,10 +22,12 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-ROLES = ["network", "rds_secret", "ecr_image", "alb", "ecs_taskdefs", "ecs_service"]
+ROLES = ["network", "rds_secret", "ecr_image", "alb", "ecs_taskdefs", "ecs_service", "ecs_jobs"]
 VPC = "vpc-0123456789abcdef0"
 SUBNETS = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0000-1111"
+
+JOB = {"name": "clearsessions", "schedule": "cron(0 3 * * ? *)", "command": ["python", "manage.py", "clearsessions"]}
 
 # What the type check refuses, by argument-spec type (a str becomes a list, so lists get no generic case).
 BAD_BY_TYPE = {"int": "many", "bool": "maybe", "dict": "not-a-dict", "float": "lots"}
@@ -166,6 +168,36 @@ CASES: dict[str, list] = {
     "ecs_service_autoscaling_target_cpu": [
         {"ecs_service_autoscaling": True, "ecs_service_autoscaling_target_cpu": 0},
         {"ecs_service_autoscaling": True, "ecs_service_autoscaling_target_cpu": 101},
+    ],
+    # ecs_jobs
+    "ecs_jobs_group_name": ["bad group"],
+    "ecs_jobs_role_name": ["bad/role"],
+    "ecs_jobs_family_prefix": ["bad prefix!"],
+    "ecs_jobs_timezone": ["Not a zone!"],
+    "ecs_jobs_platform_version": ["1.4"],
+    "ecs_jobs_memory": [{"ecs_jobs_cpu": 256, "ecs_jobs_memory": 4096}],
+    "ecs_jobs_cpu": [{"ecs_jobs_cpu": 4096, "ecs_jobs_memory": 512}],
+    "ecs_jobs_list": [
+        [{**JOB, "schedule": "rate(1 minutes)"}],
+        [{**JOB, "schedule": "rate(0 days)"}],
+        [{**JOB, "schedule": "cron(0 3 * * *)"}],
+        [{**JOB, "schedule": "cron(0 3 * * * *)"}],
+        [{**JOB, "schedule": "cron(0 3 ? * ? *)"}],
+        [{**JOB, "schedule": "0 3 * * *"}],
+        [{**JOB, "command": "python manage.py clearsessions"}],
+        [{**JOB, "command": []}],
+        [{**JOB, "command": ["python", ""]}],
+        [{**JOB, "cpu": 256, "memory": 4096}],
+        [{**JOB, "cpu": 300}],
+        [{**JOB, "environment": {"1BAD": "x"}}],
+        [{**JOB, "environment": {"GOOD": 1}}],
+        [{**JOB, "enabled": "maybe"}],
+        [JOB, JOB],
+        [{**JOB, "name": "bad_name"}],
+        [{**JOB, "name": "x" * 41}],
+        [{**JOB, "unknown": 1}],
+        [{"name": "nightly", "command": ["python"]}],
+        ["clearsessions"],
     ],
 }
 
