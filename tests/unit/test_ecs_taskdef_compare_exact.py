@@ -563,3 +563,34 @@ def test_validation_reports_every_problem_in_order():
     assert cmp.validate_task_definition({"containerDefinitions": None, "family": "f"}) == [
         "container_definitions is empty: give at least one container (name and image)"
     ]
+
+
+def test_nameless_containers_sort_and_diff_under_the_empty_name():
+    """validate_task_definition refuses a nameless container; the compare still files it under "" (first)."""
+    normalized = cmp.normalize_task_definition(
+        {"family": "f", "containerDefinitions": [{"name": "B"}, {"image": "n:1"}]}
+    )
+    assert [c.get("name") for c in normalized["containerDefinitions"]] == [None, "B"]
+    changes, before, after = cmp.diff_task_definitions(
+        None, {"family": "f", "containerDefinitions": [{"image": "n:1"}]}
+    )
+    assert "container." in changes and before["containerDefinitions"] == {"": None}
+
+
+def test_port_mappings_without_container_port_sort_first():
+    mappings = [{"containerPort": 1, "protocol": "tcp"}, {"hostPort": 5, "protocol": "udp"}]
+    assert cmp.normalize_container({"name": "w", "portMappings": mappings}, "bridge")["portMappings"] == [
+        {"containerPort": None, "hostPort": 5, "protocol": "udp"},
+        {"containerPort": 1, "protocol": "tcp"},
+    ]
+
+
+def test_validation_goes_on_after_a_container_that_is_not_a_dict():
+    d = valid()
+    d["containerDefinitions"].insert(0, "web")
+    c0 = d["containerDefinitions"][1]
+    c0["image"] = ""
+    assert cmp.validate_task_definition(d) == [
+        "container_definitions[0] must be a dict, got str",
+        "container_definitions[1].image is required (container 'web')",
+    ]
