@@ -96,3 +96,35 @@ def test_fresh_iam_wait():
     assert wait.waited is False and wait.summary("RunTask") is None
     wait.attempts = 2
     assert wait.waited is True
+
+
+def test_iam_wait_measures_from_the_clock_at_the_start():
+    """A monotonic clock does not start at 0: the time waited is counted from the first call."""
+    clock = FakeClock()
+    clock.now = 1000.0
+    call, calls = always(refusal())
+    with pytest.raises(ClientError):
+        r.call_waiting_for_iam(call, clock, clock.sleep, timeout=10)
+    assert clock.sleeps == [5.0, 5.0] and len(calls) == 3
+    clock.now = 1000.0
+    outcomes = [refusal(), "ok"]
+
+    def once():
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    assert r.call_waiting_for_iam(once, clock, clock.sleep, timeout=10)[1].waited_seconds == 5.0
+
+
+def test_iam_wait_uses_the_last_half_second():
+    clock = FakeClock()
+    call, calls = always(refusal())
+    with pytest.raises(ClientError):
+        r.call_waiting_for_iam(call, clock, clock.sleep, timeout=5.5)
+    assert clock.sleeps == [5.0, 0.5] and len(calls) == 3
+
+
+def test_an_error_without_a_message_is_not_an_iam_wait():
+    assert r.is_iam_propagation_error(ClientError({"Error": {"Code": "InvalidParameterException"}}, "RunTask")) is False
