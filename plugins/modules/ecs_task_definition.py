@@ -245,11 +245,16 @@ def describe_latest(client, family):
 
 
 def prune_revisions(client, family, keep):
-    arns = []
+    revisions = []
     paginator = client.get_paginator("list_task_definitions")
     for page in paginator.paginate(familyPrefix=family, status="ACTIVE", sort="DESC"):
-        arns.extend(arn for arn in page["taskDefinitionArns"] if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family)
-    stale = arns[keep:]
+        for arn in page["taskDefinitionArns"]:
+            name, revision = arn.rsplit("/", 1)[-1].rsplit(":", 1)
+            if name == family:
+                revisions.append((int(revision), arn))
+    # Newest first by the revision number itself, not the answer's order: moto (the local emulator) ignores
+    # sort=DESC and lists oldest first, which would deregister the revision just registered.
+    stale = [arn for _revision, arn in sorted(revisions, reverse=True)[keep:]]
     for arn in stale:
         client.deregister_task_definition(taskDefinition=arn, aws_retry=True)
     return stale

@@ -501,3 +501,19 @@ def test_a_describe_error_that_is_not_missing_fails(aws, capsys):
     aws.describe(error="Too many requests")
     failed, result = run(args(), capsys)
     assert failed and result["msg"].startswith("Failed to ensure task definition djangoapp-web: ")
+
+
+def test_keep_revisions_orders_by_revision_not_by_the_answer(aws, capsys):
+    """An answer listing oldest first (moto ignores sort=DESC) must not deregister the revision just registered."""
+    aws.describe(described())
+    aws.stub.add_response("register_task_definition", described(revision=10), None)
+    aws.stub.add_response(
+        "list_task_definitions",
+        {"taskDefinitionArns": [arn(2), arn(3), arn(9), arn(10)]},
+        {"familyPrefix": FAMILY, "status": "ACTIVE", "sort": "DESC"},
+    )
+    aws.stub.add_response("deregister_task_definition", {}, {"taskDefinition": arn(3)})
+    aws.stub.add_response("deregister_task_definition", {}, {"taskDefinition": arn(2)})
+    failed, result = run(args(container_definitions=[container(image="x/y:2")], keep_revisions=2), capsys)
+    assert not failed, result.get("msg")
+    assert result["revision"] == 10 and result["deregistered"] == [arn(3), arn(2)]

@@ -143,3 +143,11 @@ def test_other_errors_propagate(logs):
     stub.add_client_error("get_log_events", "AccessDeniedException", "no logs:GetLogEvents")
     with pytest.raises(botocore.exceptions.ClientError):
         read(client, definition())
+
+
+def test_only_line_ends_are_stripped_not_letters(logs):
+    """A line ending in a letter (here X) keeps it: only the newline goes."""
+    client, stub = logs
+    stub.add_response("get_log_events", {"events": [{"timestamp": 1, "message": "MAX\n"}]}, None)
+    result, _regions = read(client, definition())
+    assert result["lines"] == ["MAX"]
