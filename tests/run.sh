@@ -22,7 +22,7 @@ APART_FILES=(
   tests/integration/test_bad_input.py tests/integration/test_collection_build.py
   tests/integration/test_domain_names.py tests/integration/test_ecs_run_task_moto.py
   tests/integration/test_egress_validation.py tests/integration/test_own_django_project.py
-  tests/integration/test_secret_restore_moto.py
+  tests/integration/test_role_options.py tests/integration/test_secret_restore_moto.py
 )
 ALL_STAGES=(pytest_stack molecule pytest_apart pytest_local static)   # longest first
 read -r -a STAGES <<<"${DJANGO_ECS_TEST_STAGES:-${ALL_STAGES[*]}}"
