@@ -22,6 +22,7 @@ import threading
 import time
 from urllib.parse import parse_qs
 
+from emulator import aws_shapes
 from emulator import config as config_module
 from emulator.state import LOCK
 
@@ -134,6 +135,7 @@ def main() -> None:
     host, port, request_log = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     cfg = config_module.load(host, port)
+    aws_shapes.apply()
     shutdown, status = (lambda: None), (lambda: {"runtime": False})
     if cfg.runtime:
         shutdown, status = install_runtime(cfg)
