@@ -22,7 +22,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-ROLES = ["network", "rds_secret", "ecr_image", "alb", "ecs_taskdefs", "ecs_service"]
+ROLES = ["network", "rds_secret", "ecr_image", "alb", "ecs_taskdefs", "ecs_service", "ecs_workers"]
 VPC = "vpc-0123456789abcdef0"
 SUBNETS = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0000-1111"
@@ -166,6 +166,22 @@ CASES: dict[str, list] = {
     "ecs_service_autoscaling_target_cpu": [
         {"ecs_service_autoscaling": True, "ecs_service_autoscaling_target_cpu": 0},
         {"ecs_service_autoscaling": True, "ecs_service_autoscaling_target_cpu": 101},
+    ],
+    # ecs_workers
+    "ecs_workers_wait_timeout": [0],
+    "ecs_workers_services": [
+        [{"name": "Celery_1", "command": ["celery"]}],  # name: lowercase letters, digits, hyphens
+        [{"name": "w" * 33, "command": ["celery"]}],
+        [{"name": "celery", "command": "celery -A mysite worker"}],  # a string: one program name with spaces
+        [{"name": "celery", "command": []}],
+        [{"name": "celery", "command": ["celery", ""]}],
+        [{"name": "celery"}],  # no command
+        [{"name": "celery", "command": ["celery"], "cpu": 256, "memory": 4096}],
+        [{"name": "celery", "command": ["celery"], "cpu": 300, "memory": 512}],
+        [{"name": "celery", "command": ["celery"], "desired_count": -1}],
+        [{"name": "celery", "command": ["celery"], "environment": {"A-B": "x"}}],
+        [{"name": "celery", "command": ["celery"]}, {"name": "celery", "command": ["rq", "worker"]}],
+        ["celery"],  # not a dict
     ],
 }
 
