@@ -102,7 +102,9 @@ def changed(created):
 def removed(changed):
     deployed, _, _ = changed
     before = service_tasks(deployed.moto, CELERY)
-    run = timed(run_playbook(deployed.moto, "site.yml", "--tags", "workers", *workers_args(worker("rq", "r1"))), "remove")
+    run = timed(
+        run_playbook(deployed.moto, "site.yml", "--tags", "workers", *workers_args(worker("rq", "r1"))), "remove"
+    )
     assert run.rc == 0, run.describe()
     return deployed, run, before
 
@@ -114,7 +116,8 @@ def test_a_worker_is_created_and_runs_its_command(created):
     assert svc["status"] == "ACTIVE" and svc["loadBalancers"] == [], svc
     assert svc["taskDefinition"].rsplit("/", 1)[-1] == f"{CELERY}:1"
     # The rollout was awaited: the one deployment completed with its task running.
-    assert [(d["rolloutState"], d["runningCount"]) for d in svc["deployments"]] == [("COMPLETED", 1)], svc["deployments"]
+    rollouts = [(d["rolloutState"], d["runningCount"]) for d in svc["deployments"]]
+    assert rollouts == [("COMPLETED", 1)], svc["deployments"]
     web = service(moto, f"{STACK}-web")
     assert svc["networkConfiguration"] == web["networkConfiguration"]
     # The command really ran in the app image, with the web definition's environment and secrets.
@@ -151,10 +154,8 @@ def test_a_second_full_site_run_changes_nothing(created):
 
 def test_check_diff_changes_nothing(created):
     deployed, _ = created
-    run = timed(
-        run_playbook(deployed.moto, "site.yml", "--check", "--diff", "--tags", "workers", *workers_args(worker("celery", "v1"))),
-        "check_diff",
-    )
+    args = ["--check", "--diff", "--tags", "workers", *workers_args(worker("celery", "v1"))]
+    run = timed(run_playbook(deployed.moto, "site.yml", *args), "check_diff")
     assert run.rc == 0, run.describe()
     assert run.recap["changed"] == 0, run.output[-4000:]
     assert run.writes == [], run.writes
@@ -165,9 +166,8 @@ def test_a_changed_worker_rolls_out_a_new_revision(changed):
     moto = deployed.moto
     svc = service(moto, CELERY)
     assert svc["taskDefinition"].rsplit("/", 1)[-1] == f"{CELERY}:2"
-    assert [(d["rolloutState"], d["runningCount"], d["taskDefinition"].rsplit("/", 1)[-1]) for d in svc["deployments"]] == [
-        ("COMPLETED", 1, f"{CELERY}:2")
-    ], svc["deployments"]
+    rollouts = [(d["rolloutState"], d["runningCount"], d["taskDefinition"].split("/")[-1]) for d in svc["deployments"]]
+    assert rollouts == [("COMPLETED", 1, f"{CELERY}:2")], svc["deployments"]
     assert log_lines(moto, "worker-celery/worker/", "worker v2"), "the new revision's command printed nothing"
     # The old task was replaced by the scheduler.
     assert before and all(t["taskDefinitionArn"].endswith(f"{CELERY}:1") for t in before)
