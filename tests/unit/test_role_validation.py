@@ -173,6 +173,7 @@ CASES: dict[str, list] = {
         [{"name": "Celery_1", "command": ["celery"]}],  # name: lowercase letters, digits, hyphens
         [{"name": "w" * 33, "command": ["celery"]}],
         [{"name": "celery", "command": "celery -A mysite worker"}],  # a string: one program name with spaces
+        [{"name": "celery", "command": ["celery -A mysite worker"]}],  # the same as a one-item list
         [{"name": "celery", "command": []}],
         [{"name": "celery", "command": ["celery", ""]}],
         [{"name": "celery"}],  # no command
@@ -183,6 +184,17 @@ CASES: dict[str, list] = {
         [{"name": "celery", "command": ["celery"]}, {"name": "celery", "command": ["rq", "worker"]}],
         ["celery"],  # not a dict
     ],
+}
+
+# Host vars of a role's `valid` host beyond the inventory: inputs whose default leaves a check unexercised.
+VALID: dict[str, dict] = {
+    "ecs_workers": {
+        "ecs_workers_services": [
+            {"name": "celery", "command": ["celery", "-A", "mysite", "worker"], "desired_count": 0, "cpu": 512,
+             "memory": 2048, "environment": {"C_FORCE_ROOT": "1"}},
+            {"name": "rq-2", "command": ["rq", "worker", "--with-scheduler"]},
+        ]  # fmt: skip
+    },
 }
 
 
@@ -246,7 +258,7 @@ def outcomes(tmp_path_factory) -> dict[str, tuple[bool, str]]:
     folder = tmp_path_factory.mktemp("validation")
     (folder / "group_vars").symlink_to(ROOT / "inventories" / "local" / "group_vars")
     # Each host validates one role (a case's role, by its variable's prefix): seconds, not minutes.
-    hosts = {f"valid-{role}": {"validated_role": role} for role in ROLES}
+    hosts = {f"valid-{role}": {"validated_role": role, **VALID.get(role, {})} for role in ROLES}
     hosts.update({f"types-{role}": {"validated_role": role, **bad} for role, bad in type_cases().items()})
     hosts.update({f"case{i}": {"validated_role": role_of(name), **bad} for i, (name, bad) in enumerate(assert_cases())})
     common = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
