@@ -190,8 +190,14 @@ CASES: dict[str, list] = {
 VALID: dict[str, dict] = {
     "ecs_workers": {
         "ecs_workers_services": [
-            {"name": "celery", "command": ["celery", "-A", "mysite", "worker"], "desired_count": 0, "cpu": 512,
-             "memory": 2048, "environment": {"C_FORCE_ROOT": "1"}},
+            {
+                "name": "celery",
+                "command": ["celery", "-A", "mysite", "worker"],
+                "desired_count": 0,
+                "cpu": 512,
+                "memory": 2048,
+                "environment": {"C_FORCE_ROOT": "1"},
+            },
             {"name": "rq-2", "command": ["rq", "worker", "--with-scheduler"]},
         ]  # fmt: skip
     },
