@@ -24,12 +24,14 @@ CELERY = f"{STACK}-worker-celery"
 RQ = f"{STACK}-worker-rq"
 LOG_GROUP = f"/ecs/{STACK}"
 # A stand-in for `celery -A mysite worker`: says it runs (with what the web definition gives it: the database host and
-# whether a secret arrived, never its value), then stays up as a worker does.
+# whether a secret arrived, never its value) every few seconds, as a worker logs its heartbeat. (The local runtime
+# ships a container's lines as later lines arrive: a single line followed by silence could wait in its buffer.)
 PRINT_AND_STAY = (
-    "import os, time; "
-    "print('worker', os.environ['WORKER_MARK'], 'db', os.environ['DB_HOST'], "
-    "'password', 'set' if os.environ.get('DB_PASSWORD') else 'unset', flush=True); "
-    "time.sleep(86400)"
+    "import os, time\n"
+    "while True:\n"
+    "    print('worker', os.environ['WORKER_MARK'], 'db', os.environ['DB_HOST'],"
+    " 'password', 'set' if os.environ.get('DB_PASSWORD') else 'unset', flush=True)\n"
+    "    time.sleep(3)\n"
 )
 
 
@@ -41,12 +43,19 @@ def workers_args(*workers: dict) -> list[str]:
     return ["-e", json.dumps({"ecs_workers_services": list(workers)})]
 
 
-def log_lines(moto, prefix: str, needle: str, timeout: float = 240) -> list[str]:
-    """The worker's log lines holding `needle`, waiting for them (a container's first line takes a while under load)."""
+def log_lines(moto, task: dict, needle: str, timeout: float = 240) -> list[str]:
+    """The lines holding `needle` in the task's awslogs stream (<prefix>/worker/<task id>), waiting for them (a
+    container's first line takes a while under load)."""
     logs = moto.client("logs")
+    definition = moto.client("ecs").describe_task_definition(taskDefinition=task["taskDefinitionArn"])["taskDefinition"]
+    prefix = definition["containerDefinitions"][0]["logConfiguration"]["options"]["awslogs-stream-prefix"]
+    stream = f"{prefix}/worker/{task['taskArn'].rsplit('/', 1)[-1]}"
     deadline = time.monotonic() + timeout
     while True:
-        events = logs.filter_log_events(logGroupName=LOG_GROUP, logStreamNamePrefix=prefix).get("events", [])
+        try:
+            events = logs.get_log_events(logGroupName=LOG_GROUP, logStreamName=stream, startFromHead=True)["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            events = []
         found = [e["message"] for e in events if needle in e["message"]]
         if found or time.monotonic() > deadline:
             return found
@@ -121,7 +130,9 @@ def test_a_worker_is_created_and_runs_its_command(created):
     web = service(moto, f"{STACK}-web")
     assert svc["networkConfiguration"] == web["networkConfiguration"]
     # The command really ran in the app image, with the web definition's environment and secrets.
-    lines = log_lines(moto, "worker-celery/worker/", "worker v1")
+    tasks = service_tasks(moto, CELERY)
+    assert [t["lastStatus"] for t in tasks] == ["RUNNING"], tasks
+    lines = log_lines(moto, tasks[0], "worker v1")
     assert lines, "the worker's command printed nothing to its log stream"
     assert "password set" in lines[0] and f"db {STACK}-db." in lines[0], lines
     # Same image, secrets and roles as the web definition; its own command, stream prefix, no port.
@@ -168,7 +179,9 @@ def test_a_changed_worker_rolls_out_a_new_revision(changed):
     assert svc["taskDefinition"].rsplit("/", 1)[-1] == f"{CELERY}:2"
     rollouts = [(d["rolloutState"], d["runningCount"], d["taskDefinition"].split("/")[-1]) for d in svc["deployments"]]
     assert rollouts == [("COMPLETED", 1, f"{CELERY}:2")], svc["deployments"]
-    assert log_lines(moto, "worker-celery/worker/", "worker v2"), "the new revision's command printed nothing"
+    (task,) = service_tasks(moto, CELERY)
+    assert task["taskDefinitionArn"].endswith(f"{CELERY}:2") and task["lastStatus"] == "RUNNING", task
+    assert log_lines(moto, task, "worker v2"), "the new revision's command printed nothing"
     # The old task was replaced by the scheduler.
     assert before and all(t["taskDefinitionArn"].endswith(f"{CELERY}:1") for t in before)
     ecs = moto.client("ecs")
@@ -189,4 +202,5 @@ def test_an_unlisted_worker_is_removed(removed):
     assert "fargate:worker:celery" not in tags and tags.get("fargate:worker:rq") == "deployed", tags
     # The listed one is there (destroy.yml removes it in test_destroy.py).
     assert service(moto, RQ)["status"] == "ACTIVE"
-    assert log_lines(moto, "worker-rq/worker/", "worker r1")
+    (task,) = service_tasks(moto, RQ)
+    assert log_lines(moto, task, "worker r1"), "the rq worker's command printed nothing"
