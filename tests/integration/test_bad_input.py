@@ -395,7 +395,7 @@ FULL_RUN_CASES = [
         "",
         {"ecs_workers_services": [{"name": "celery", "command": "celery -A mysite worker"}]},
         r"ecs_workers_services\[0\]",
-        r"celery -A mysite worker",
+        r"celery\s+-A\s+mysite\s+worker",
     ),
 ]
 
