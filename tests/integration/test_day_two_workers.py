@@ -68,8 +68,9 @@ def service(moto, name: str) -> dict:
 
 
 def service_tasks(moto, name: str) -> list[dict]:
+    """The service's tasks meant to run (AWS's default filter; moto lists stopped ones too without it)."""
     ecs = moto.client("ecs")
-    arns = ecs.list_tasks(cluster=STACK, serviceName=name)["taskArns"]
+    arns = ecs.list_tasks(cluster=STACK, serviceName=name, desiredStatus="RUNNING")["taskArns"]
     return ecs.describe_tasks(cluster=STACK, tasks=arns)["tasks"] if arns else []
 
 
