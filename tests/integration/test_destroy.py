@@ -66,8 +66,12 @@ def snapshot(deployed: Deployed) -> dict:
 
 
 def worker_services(deployed: Deployed) -> list[str]:
-    arns = deployed.moto.client("ecs").list_services(cluster=STACK)["serviceArns"]
-    return sorted(a.rsplit("/", 1)[-1] for a in arns if a.rsplit("/", 1)[-1].startswith(f"{STACK}-worker-"))
+    """The ACTIVE worker services (moto also lists deleted, INACTIVE ones)."""
+    ecs = deployed.moto.client("ecs")
+    names = [a.rsplit("/", 1)[-1] for a in ecs.list_services(cluster=STACK)["serviceArns"]]
+    workers = [n for n in names if n.startswith(f"{STACK}-worker-")]
+    described = ecs.describe_services(cluster=STACK, services=workers)["services"] if workers else []
+    return sorted(s["serviceName"] for s in described if s["status"] == "ACTIVE")
 
 
 @pytest.fixture(scope="module")
