@@ -198,7 +198,7 @@ VALID: dict[str, dict] = {
                 "memory": 2048,
                 "environment": {"C_FORCE_ROOT": "1"},
             },
-            {"name": "rq-2", "command": ["rq", "worker", "--with-scheduler"]},
+            {"name": "rq-2", "command": ["python", "-c", "import time\nwhile True:\n    time.sleep(1)\n"]},
         ]  # fmt: skip
     },
 }
