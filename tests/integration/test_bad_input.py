@@ -390,13 +390,6 @@ FULL_RUN_CASES = [
     ),
     case("full-run:ecs_service", "", {"ecs_service_desired_count": -1}, r"ecs_service_desired_count", r"-1"),
     case("full-run:private-no-nat", "", {"ecs_service_subnets": "private"}, r"ecs_service_private_egress_confirmed"),
-    case(
-        "full-run:ecs_workers",
-        "",
-        {"ecs_workers_services": [{"name": "celery", "command": "celery -A mysite worker"}]},
-        r"ecs_workers_services\[0\]",
-        r"celery\s+-A\s+mysite\s+worker",
-    ),
 ]
 
 # ecs_run_task options: (id, module args, expected regexes). Cluster/definition exist nowhere: validation must
