@@ -7,15 +7,7 @@ from __future__ import annotations
 
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_taskdef_compare import validate_fargate_size
 
-DOCUMENTATION = r"""
-name: fargate_size
-short_description: Why a cpu/memory pair is not a Fargate task size (empty when it is one)
-version_added: 0.2.0
-description:
-  - C(fargate_size_error) takes the task-level cpu units as input and the memory in MiB as argument, and
-    returns an empty string for a Fargate size, else what is allowed (the table of
-    M(django_ecs.fargate.ecs_task_definition)).
-"""
+# The filter's documentation is in plugins/filter/fargate_size_error.yml (ansible-doc -t filter).
 
 
 def fargate_size_error(cpu, memory):
