@@ -65,9 +65,27 @@ def snapshot(deployed: Deployed) -> dict:
     }
 
 
+def worker_services(deployed: Deployed) -> list[str]:
+    """The ACTIVE worker services (moto also lists deleted, INACTIVE ones)."""
+    ecs = deployed.moto.client("ecs")
+    names = [a.rsplit("/", 1)[-1] for a in ecs.list_services(cluster=STACK)["serviceArns"]]
+    workers = [n for n in names if n.startswith(f"{STACK}-worker-")]
+    described = ecs.describe_services(cluster=STACK, services=workers)["services"] if workers else []
+    return sorted(s["serviceName"] for s in described if s["status"] == "ACTIVE")
+
+
 @pytest.fixture(scope="module")
 def destroyed(deployed_stack):
+    # A worker service to remove: test_day_two_workers.py leaves one; alone, this module deploys one (tag workers).
+    if not worker_services(deployed_stack):
+        worker = {"name": "rq", "command": ["python", "-c", "import time; time.sleep(86400)"]}
+        run = run_playbook(
+            deployed_stack.moto, "site.yml", "--tags", "workers", "-e", json.dumps({"ecs_workers_services": [worker]})
+        )
+        assert run.rc == 0, run.describe()
     before = snapshot(deployed_stack)
+    before["workers"] = worker_services(deployed_stack)
+    assert before["workers"], "no worker service to destroy"
     assert before["vpc_ids"] and len(before["sg_ids"]) == 3 and before["listener_arns"], before
     run = run_playbook(deployed_stack.moto, "destroy.yml")
     assert run.rc == 0, run.describe()
@@ -79,6 +97,15 @@ def _service_gone(m, b):
     ecs = m.client("ecs")
     try:
         services = ecs.describe_services(cluster=STACK, services=[f"{STACK}-web"])["services"]
+    except ecs.exceptions.ClusterNotFoundException:
+        return
+    assert all(s["status"] == "INACTIVE" for s in services), services
+
+
+def _worker_services_gone(m, b):
+    ecs = m.client("ecs")
+    try:
+        services = ecs.describe_services(cluster=STACK, services=b["workers"])["services"]
     except ecs.exceptions.ClusterNotFoundException:
         return
     assert all(s["status"] == "INACTIVE" for s in services), services
@@ -107,7 +134,7 @@ def _target_group_gone(m, b):
 
 def _task_definitions_inactive(m, b):
     ecs = m.client("ecs")
-    for family in FAMILIES:
+    for family in FAMILIES + tuple(b["workers"]):  # a worker's family is its service's name
         arns = ecs.list_task_definitions(familyPrefix=family, status="ACTIVE")["taskDefinitionArns"]
         active = [a for a in arns if a.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family]
         assert not active, f"ACTIVE revisions left: {active}"
@@ -207,9 +234,9 @@ def _ecr_repository_kept(m, b):
 
 
 RESOURCE_CHECKS = [
-    _service_gone, _cluster_gone, _alb_gone, _listeners_gone, _target_group_gone, _task_definitions_inactive,
-    _job_schedules_gone,
-    _log_group_gone, _iam_roles_gone, _db_instance_gone, _final_snapshot_exists, _db_subnet_group_gone,
+    _service_gone, _worker_services_gone, _cluster_gone, _alb_gone, _listeners_gone, _target_group_gone,
+    _task_definitions_inactive, _job_schedules_gone, _log_group_gone, _iam_roles_gone, _db_instance_gone,
+    _final_snapshot_exists, _db_subnet_group_gone,
     _secret_scheduled_for_deletion, _security_groups_gone, _vpc_gone, _subnets_gone, _internet_gateway_gone,
     _route_tables_gone, _ecr_repository_kept, _no_container_left, _no_database_left,
 ]  # fmt: skip
@@ -219,6 +246,14 @@ RESOURCE_CHECKS = [
 def test_destroy_leaves_nothing(check, destroyed):
     deployed, before, _run = destroyed
     check(deployed.moto, before)
+
+
+def test_destroy_deletes_the_worker_services(destroyed):
+    # The cluster goes too, so the services cannot be described afterwards: the request log shows the deletes.
+    _deployed, before, run = destroyed
+    deletes = [c for c in run.calls if c["service"] == "ecs" and c["action"] == "DeleteService"]
+    assert len(deletes) == 1 + len(before["workers"]), (before["workers"], deletes)
+    assert "changed: [localhost] => (item=rq)" in run.output, run.output[-4000:]
 
 
 def test_destroy_says_what_it_kept(destroyed):

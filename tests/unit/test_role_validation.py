@@ -22,7 +22,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-ROLES = ["network", "rds_secret", "ecr_image", "alb", "ecs_taskdefs", "ecs_service", "ecs_jobs"]
+ROLES = ["network", "rds_secret", "ecr_image", "alb", "ecs_taskdefs", "ecs_service", "ecs_workers", "ecs_jobs"]
 VPC = "vpc-0123456789abcdef0"
 SUBNETS = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0000-1111"
@@ -199,6 +199,40 @@ CASES: dict[str, list] = {
         [{"name": "nightly", "command": ["python"]}],
         ["clearsessions"],
     ],
+    # ecs_workers
+    "ecs_workers_wait_timeout": [0],
+    "ecs_workers_services": [
+        [{"name": "Celery_1", "command": ["celery"]}],  # name: lowercase letters, digits, hyphens
+        [{"name": "w" * 33, "command": ["celery"]}],
+        [{"name": "celery", "command": "celery -A mysite worker"}],  # a string: one program name with spaces
+        [{"name": "celery", "command": ["celery -A mysite worker"]}],  # the same as a one-item list
+        [{"name": "celery", "command": []}],
+        [{"name": "celery", "command": ["celery", ""]}],
+        [{"name": "celery"}],  # no command
+        [{"name": "celery", "command": ["celery"], "cpu": 256, "memory": 4096}],
+        [{"name": "celery", "command": ["celery"], "cpu": 300, "memory": 512}],
+        [{"name": "celery", "command": ["celery"], "desired_count": -1}],
+        [{"name": "celery", "command": ["celery"], "environment": {"A-B": "x"}}],
+        [{"name": "celery", "command": ["celery"]}, {"name": "celery", "command": ["rq", "worker"]}],
+        ["celery"],  # not a dict
+    ],
+}
+
+# Host vars of a role's `valid` host beyond the inventory: inputs whose default leaves a check unexercised.
+VALID: dict[str, dict] = {
+    "ecs_workers": {
+        "ecs_workers_services": [
+            {
+                "name": "celery",
+                "command": ["celery", "-A", "mysite", "worker"],
+                "desired_count": 0,
+                "cpu": 512,
+                "memory": 2048,
+                "environment": {"C_FORCE_ROOT": "1"},
+            },
+            {"name": "rq-2", "command": ["python", "-c", "import time\nwhile True:\n    time.sleep(1)\n"]},
+        ]  # fmt: skip
+    },
 }
 
 
@@ -262,7 +296,7 @@ def outcomes(tmp_path_factory) -> dict[str, tuple[bool, str]]:
     folder = tmp_path_factory.mktemp("validation")
     (folder / "group_vars").symlink_to(ROOT / "inventories" / "local" / "group_vars")
     # Each host validates one role (a case's role, by its variable's prefix): seconds, not minutes.
-    hosts = {f"valid-{role}": {"validated_role": role} for role in ROLES}
+    hosts = {f"valid-{role}": {"validated_role": role, **VALID.get(role, {})} for role in ROLES}
     hosts.update({f"types-{role}": {"validated_role": role, **bad} for role, bad in type_cases().items()})
     hosts.update({f"case{i}": {"validated_role": role_of(name), **bad} for i, (name, bad) in enumerate(assert_cases())})
     common = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
