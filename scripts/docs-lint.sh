@@ -19,7 +19,8 @@ for dep in aws docker library_inventory_filtering_v1; do
 done
 
 log "antsibull-docs lint-collection-docs --plugin-docs"
-out="$(cd "$WORK" && PATH="$BIN:$PATH" ANSIBLE_COLLECTIONS_PATH="$WORK" \
+# Only those copies: with the venv's site-packages also scanned, which copy wins depends on the listing order.
+out="$(cd "$WORK" && PATH="$BIN:$PATH" ANSIBLE_COLLECTIONS_PATH="$WORK" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false \
   "$BIN/antsibull-docs" lint-collection-docs --plugin-docs "$ROOT/collections/ansible_collections/django_ecs/fargate" 2>&1)" \
   || { printf '%s\n' "$out"; die "antsibull-docs exited non-zero"; }
 # It exits 0 with findings printed (path:line:col: message): any output is a finding.
