@@ -28,7 +28,7 @@ case "${1:-start}" in
     fi
     # Managed policies (AmazonECSTaskExecutionRolePolicy) exist only with this switch.
     MOTO_IAM_LOAD_MANAGED_POLICIES=true DJANGO_ECS_LOCAL_RUNTIME="$runtime" PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" \
-      nohup "$MOTO_PY" -m emulator.server "$HOST" "$PORT" \
+      setsid nohup "$MOTO_PY" -m emulator.server "$HOST" "$PORT" \
       "$RUN_DIR/moto-$PORT.requests.log" >"$RUN_DIR/moto-$PORT.log" 2>&1 &
     echo $! > "$PIDFILE"
     wait_for up || { tail -20 "$RUN_DIR/moto-$PORT.log" >&2; die "moto server did not start on $URL"; }

@@ -24,7 +24,7 @@ storage:
   delete: {enabled: true}
 http: {addr: $ADDR}
 CFG
-    nohup "$bin" serve "$RUN_DIR/registry-$PORT.yml" >"$RUN_DIR/registry-$PORT.log" 2>&1 &
+    setsid nohup "$bin" serve "$RUN_DIR/registry-$PORT.yml" >"$RUN_DIR/registry-$PORT.log" 2>&1 &
     echo $! > "$PIDFILE"
     wait_for up || { tail -20 "$RUN_DIR/registry-$PORT.log" >&2; die "registry did not start on $ADDR"; }
     log "started registry on $ADDR (pid $(cat "$PIDFILE"))"
