@@ -99,7 +99,7 @@ def created(deployed_stack):
 
 @pytest.fixture(scope="module")
 def changed(created):
-    deployed, _ = created
+    deployed = created[0]
     before = service_tasks(deployed.moto, CELERY)
     run = timed(
         run_playbook(deployed.moto, "site.yml", "--tags", "workers", *workers_args(worker("celery", "v2"))), "change"
@@ -110,7 +110,7 @@ def changed(created):
 
 @pytest.fixture(scope="module")
 def removed(changed):
-    deployed, _, _ = changed
+    deployed = changed[0]
     before = service_tasks(deployed.moto, CELERY)
     run = timed(
         run_playbook(deployed.moto, "site.yml", "--tags", "workers", *workers_args(worker("rq", "r1"))), "remove"
@@ -158,7 +158,7 @@ def test_a_worker_is_created_and_runs_its_command(created):
 
 
 def test_a_second_full_site_run_changes_nothing(created):
-    deployed, _ = created
+    deployed = created[0]
     run = timed(run_playbook(deployed.moto, "site.yml", *workers_args(worker("celery", "v1"))), "noop_full_site")
     assert run.rc == 0, run.describe()
     assert run.recap["changed"] == 0, run.output[-4000:]
@@ -166,7 +166,7 @@ def test_a_second_full_site_run_changes_nothing(created):
 
 
 def test_check_diff_changes_nothing(created):
-    deployed, _ = created
+    deployed = created[0]
     args = ["--check", "--diff", "--tags", "workers", *workers_args(worker("celery", "v1"))]
     run = timed(run_playbook(deployed.moto, "site.yml", *args), "check_diff")
     assert run.rc == 0, run.describe()
