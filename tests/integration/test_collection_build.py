@@ -2,14 +2,18 @@
 run by FQCN from another folder (no repository ansible.cfg), and the tarball holds no local clutter."""
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
+from stack import Moto, _script, base_image
 
-pytestmark = pytest.mark.moto
+pytestmark = pytest.mark.moto  # the last test also needs Docker (its fixture starts the engine if down)
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
@@ -106,3 +110,97 @@ def test_the_readme_inventory_drives_the_installed_playbook_from_an_empty_folder
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert "failed=0" in proc.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["inventory.yml", "mysite-project"]  # nothing written here
+
+
+# ------------------------------------------------------------------ the whole stack from the installed collection
+INSTALLED_MOTO_URL = os.environ.get("DJANGO_ECS_INSTALLED_MOTO_URL", "http://127.0.0.1:5089")
+# A registry of its own too: this stage runs beside pytest_stack, whose registry a teardown here must not stop.
+INSTALLED_REGISTRY = os.environ.get("DJANGO_ECS_INSTALLED_REGISTRY", "127.0.0.1:5090")
+
+
+@pytest.fixture(scope="module")
+def installed_moto(docker_engine):
+    """An emulator with the local runtime and a registry on ports of their own (the harness starts
+    them, as `make up` would: the installed playbooks start nothing); both stopped at the end."""
+    os.environ.setdefault("DJANGO_ECS_BASE_IMAGE", base_image())
+    moto = Moto(INSTALLED_MOTO_URL).start()
+    moto.reset()
+    env = {"DJANGO_ECS_REGISTRY": INSTALLED_REGISTRY}
+    registry_started = _script("registry.sh", "status", env=env, check=False).returncode != 0
+    _script("registry.sh", "start", env=env)
+    yield moto, INSTALLED_REGISTRY
+    moto.stop()  # removes the task containers and the databases it started
+    if registry_started:
+        _script("registry.sh", "stop", env=env, check=False)
+
+
+def readme_emulator_vars() -> str:
+    """The vars file the README shows under `# emulator.yml` (the README inventory pointed at a local emulator)."""
+    block = (ROOT / "README.md").read_text().split("# emulator.yml\n", 1)[1].split("```", 1)[0]
+    assert "fargate_emulator: true" in block and "fargate_aws_endpoint_url" in block, block
+    return block
+
+
+def this_emulator(moto_url: str, registry: str) -> list[str]:
+    """The README's emulator.yml names `make up`'s ports; these extra vars move them to this test's own."""
+    lb_port = 20000 + int(moto_url.rsplit(":", 1)[-1]) % 1000 * 10
+    values = {
+        "fargate_aws_endpoint_url": moto_url, "ecr_image_registry": registry,
+        "ecr_image_base_image": os.environ["DJANGO_ECS_BASE_IMAGE"],
+        "alb_app_url": f"http://myapp-alb.localhost:{lb_port}",
+    }  # fmt: skip
+    return [arg for key, value in values.items() for arg in ("-e", f"{key}={value}")]
+
+
+def test_the_installed_collection_deploys_the_whole_stack_from_an_empty_folder(installed, installed_moto, tmp_path):
+    """site.yml by FQCN from an empty folder holding only the README's inventory.yml and emulator.yml (its ports moved
+    to this test's emulator by extra vars) and the project the inventory names (a copy of the bundled sample): the
+    app answers through the local load balancer, its migration ran, and nothing was written beside those files or
+    inside the installed collection."""
+    work, _tarball, env = installed
+    moto, registry = installed_moto
+    (tmp_path / "inventory.yml").write_text(readme_inventory())
+    (tmp_path / "emulator.yml").write_text(readme_emulator_vars())
+    shutil.copytree(ROOT / "django", tmp_path / "mysite-project", ignore=shutil.ignore_patterns("__pycache__"))
+    before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    collection = work / "collections"
+    installed_before = sorted((str(p), p.stat().st_mtime_ns) for p in collection.rglob("*"))
+    started = time.monotonic()
+    proc = subprocess.run(
+        [str(BIN / "ansible-playbook"), "django_ecs.fargate.site", "-i", "inventory.yml", "-e", "@emulator.yml",
+         *this_emulator(moto.url, registry)],
+        capture_output=True, text=True, check=False, env={**env, "ANSIBLE_NOCOLOR": "1"}, cwd=tmp_path, timeout=1800,
+    )  # fmt: skip
+    output = proc.stdout + proc.stderr
+    print(f"installed site.yml: rc={proc.returncode} in {time.monotonic() - started:.0f}s")
+    assert proc.returncode == 0, output[-6000:]
+    assert "failed=0" in output
+    # The migration ran as an ECS task and stopped with exit code 0 (durable: the stopped task's record).
+    ecs = moto.client("ecs")
+    arns = ecs.list_tasks(cluster="myapp", family="myapp-migrate", desiredStatus="STOPPED")["taskArns"]
+    assert arns, "no stopped migration task"
+    tasks = ecs.describe_tasks(cluster="myapp", tasks=arns)["tasks"]
+    assert [c.get("exitCode") for t in tasks for c in t["containers"]] == [0] * len(tasks), tasks
+    # The printed App URL answers through the local load balancer with the sample app's page.
+    found = re.findall(r"App URL:\s+(http://[\w.-]+:\d+)", re.sub(r"\\\n\s*", "", output))
+    assert found, output[-4000:]
+    url = found[-1]
+    assert url.startswith("http://myapp-alb.localhost:"), url
+    for path, expected in (("/", "<title>Notes</title>"), ("/health/db/", "ok")):
+        # curl sends *.localhost to loopback (glibc does not resolve it): the way a user opens the URL.
+        out = subprocess.run(
+            ["curl", "-sS", "--max-time", "30", "-w", "\n%{http_code}", f"{url}{path}"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        body, code = out.rsplit("\n", 1)
+        assert code == "200" and expected in body, (path, code, body[:2000])
+    # Nothing written beside the inventory and the project (no .run/, no retry files, no build output) ...
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before
+    # ... nor inside the installed collection, which still verifies against the tarball's checksums (FILES.json;
+    # `verify` takes no tarball path, and --offline reports added files such as a .run/ folder too).
+    assert sorted((str(p), p.stat().st_mtime_ns) for p in collection.rglob("*")) == installed_before
+    verify = subprocess.run(
+        [str(BIN / "ansible-galaxy"), "collection", "verify", "django_ecs.fargate", "-p", str(collection), "--offline"],
+        capture_output=True, text=True, check=False, env=env, cwd=work,
+    )  # fmt: skip
+    assert verify.returncode == 0, verify.stdout + verify.stderr
