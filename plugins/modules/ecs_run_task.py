@@ -68,13 +68,13 @@ options:
     version_added: 0.1.0
   secrets:
     description:
-      - Secrets added to (or replacing those of the same name of) O(container) for this run only, as
-        C(NAME: valueFrom): a full Secrets Manager ARN (with an optional C(:json-key:version-stage:version-id)
+      - Secrets added to (or replacing those of the same name of) O(container) for this run only, as C(NAME)
+        to C(valueFrom), that is a full Secrets Manager ARN (with an optional C(:json-key:version-stage:version-id)
         suffix) or SSM parameter ARN, or a bare JSON key of the secret O(secrets_key_source) reads.
       - RunTask overrides cannot carry secrets, so the module registers a revision of O(secrets_family) copied
         from O(task_definition) with these secrets, runs it and deregisters it afterwards (also when the run
         fails). Only references, never values, are sent; ECS injects the values into the container.
-      - The execution role must already be allowed to read each secret: a secret or parameter that no container
+      - The execution role must already be allowed to read each secret. A secret or parameter that no container
         of O(task_definition) reads is refused before anything is registered (the execution role policy of
         this collection grants exactly those).
       - Requires O(container) and O(secrets_family).
