@@ -534,9 +534,10 @@ ARGUMENT_SPEC = dict(
     container=dict(type="str"),
     command=dict(type="list", elements="str"),
     environment=dict(type="dict"),
-    secrets=dict(type="dict"),
-    secrets_family=dict(type="str"),
-    secrets_key_source=dict(type="str", default="DJANGO_SECRET_KEY"),
+    # References (ARNs, JSON keys, a family and a name), never secret values: nothing to hide.
+    secrets=dict(type="dict", no_log=False),
+    secrets_family=dict(type="str", no_log=False),
+    secrets_key_source=dict(type="str", default="DJANGO_SECRET_KEY", no_log=False),
     launch_type=dict(type="str", choices=["FARGATE", "EC2", "EXTERNAL"]),
     capacity_provider_strategy=dict(
         type="list",
