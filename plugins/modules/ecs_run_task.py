@@ -211,7 +211,8 @@ options:
 notes:
   - Calls ecs:DescribeClusters, ecs:DescribeTaskDefinition, ecs:DescribeServices (with O(network_from_service)),
     ecs:ListTasks, ecs:DescribeTasks, ecs:RunTask, ecs:StopTask (on timeout), logs:GetLogEvents and
-    iam:PassRole for the task's roles.
+    iam:PassRole for the task's roles; with O(secrets) also ecs:RegisterTaskDefinition and
+    ecs:DeregisterTaskDefinition.
   - Throttling errors (including ECS's and CloudWatch Logs' C(ThrottlingException)) and server errors (ECS's
     C(ServerException), CloudWatch Logs' C(ServiceUnavailableException)) are retried with jittered exponential
     backoff; the C(clientToken) makes a retried RunTask safe.
