@@ -66,6 +66,32 @@ options:
       - Environment variables added to (or overriding those of) O(container).
     type: dict
     version_added: 0.1.0
+  secrets:
+    description:
+      - Secrets added to (or replacing those of the same name of) O(container) for this run only, as C(NAME)
+        to C(valueFrom), that is a full Secrets Manager ARN (with an optional C(:json-key:version-stage:version-id)
+        suffix) or SSM parameter ARN, or a bare JSON key of the secret O(secrets_key_source) reads.
+      - RunTask overrides cannot carry secrets, so the module registers a revision of O(secrets_family) copied
+        from O(task_definition) with these secrets, runs it and deregisters it afterwards (also when the run
+        fails). Only references, never values, are sent; ECS injects the values into the container.
+      - The execution role must already be allowed to read each secret. A secret or parameter that no container
+        of O(task_definition) reads is refused before anything is registered (the execution role policy of
+        this collection grants exactly those).
+      - Requires O(container) and O(secrets_family).
+    type: dict
+    version_added: 0.1.0
+  secrets_family:
+    description:
+      - Family of the one-run revision registered for O(secrets). Must differ from the family of
+        O(task_definition).
+    type: str
+    version_added: 0.1.0
+  secrets_key_source:
+    description:
+      - Name of a secret of O(container) whose Secrets Manager secret holds the JSON keys named in O(secrets).
+    type: str
+    default: DJANGO_SECRET_KEY
+    version_added: 0.1.0
   launch_type:
     description:
       - The launch type. Defaults to C(FARGATE) when O(capacity_provider_strategy) is not set.
@@ -185,7 +211,8 @@ options:
 notes:
   - Calls ecs:DescribeClusters, ecs:DescribeTaskDefinition, ecs:DescribeServices (with O(network_from_service)),
     ecs:ListTasks, ecs:DescribeTasks, ecs:RunTask, ecs:StopTask (on timeout), logs:GetLogEvents and
-    iam:PassRole for the task's roles.
+    iam:PassRole for the task's roles; with O(secrets) also ecs:RegisterTaskDefinition and
+    ecs:DeregisterTaskDefinition.
   - Throttling errors (including ECS's and CloudWatch Logs' C(ThrottlingException)) and server errors (ECS's
     C(ServerException), CloudWatch Logs' C(ServiceUnavailableException)) are retried with jittered exponential
     backoff; the C(clientToken) makes a retried RunTask safe.
@@ -248,6 +275,23 @@ task_id:
   returned: when a task was started
   type: str
   sample: 0f6c0d1f6d2b4a9c8e6f0a1b2c3d4e5f
+secrets_task_definition_arn:
+  description:
+    - The one-run revision registered for O(secrets) (deregistered again after the run).
+  returned: when O(secrets) is set and the module registered the revision
+  type: str
+  version_added: 0.1.0
+secrets_task_definition_deregistered:
+  description: Whether the one-run revision of O(secrets_family) was deregistered after the run.
+  returned: when O(secrets) is set and the module registered the revision
+  type: bool
+  version_added: 0.1.0
+secret_names:
+  description: The names of the secrets added for this run (never their values).
+  returned: when O(secrets) is set and accepted
+  type: list
+  elements: str
+  version_added: 0.1.0
 task_definition_arn:
   description: ARN of the task definition revision that was (or in check mode would be) run.
   returned: when the task definition was found
@@ -431,6 +475,7 @@ network_configuration:
     awsvpc_configuration: {"subnets": ["subnet-1"], "security_groups": ["sg-1"], "assign_public_ip": "DISABLED"}
 """
 
+import copy  # noqa: E402
 import datetime  # noqa: E402
 import re  # noqa: E402
 import time  # noqa: E402
@@ -472,6 +517,17 @@ SLEEP = time.sleep
 
 FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 STARTED_BY_RE = re.compile(r"^[A-Za-z0-9_/-]{1,128}$")
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+FAMILY_RE = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+SECRET_ARN_RE = re.compile(r"^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[^:\s]+)(:[^\s]*)?$")
+SSM_ARN_RE = re.compile(r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/\S+$")
+JSON_KEY_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+# Fields of DescribeTaskDefinition that RegisterTaskDefinition takes back.
+REGISTER_FIELDS = (
+    "taskRoleArn", "executionRoleArn", "networkMode", "containerDefinitions", "volumes", "placementConstraints",
+    "requiresCompatibilities", "cpu", "memory", "pidMode", "ipcMode", "proxyConfiguration", "inferenceAccelerators",
+    "ephemeralStorage", "runtimePlatform",
+)  # fmt: skip
 
 ARGUMENT_SPEC = dict(
     cluster=dict(type="str", required=True),
@@ -479,6 +535,10 @@ ARGUMENT_SPEC = dict(
     container=dict(type="str"),
     command=dict(type="list", elements="str"),
     environment=dict(type="dict"),
+    # References (ARNs, JSON keys, a family and a name), never secret values: nothing to hide.
+    secrets=dict(type="dict", no_log=False),
+    secrets_family=dict(type="str", no_log=False),
+    secrets_key_source=dict(type="str", default="DJANGO_SECRET_KEY", no_log=False),
     launch_type=dict(type="str", choices=["FARGATE", "EC2", "EXTERNAL"]),
     capacity_provider_strategy=dict(
         type="list",
@@ -540,7 +600,32 @@ def validate_params(params):
             errors.append("capacity_provider_strategy[{}].weight must be 0-1000, got {}".format(index, item["weight"]))
         if item.get("base") is not None and not 0 <= item["base"] <= 100000:
             errors.append("capacity_provider_strategy[{}].base must be 0-100000, got {}".format(index, item["base"]))
-    for option in ("command", "environment"):
+    secrets = params.get("secrets") or {}
+    if secrets:
+        if not params.get("secrets_family"):
+            errors.append("secrets_family is required with secrets (the family of the one-run revision)")
+        elif not FAMILY_RE.match(params["secrets_family"]):
+            errors.append(f"secrets_family must be 1-255 letters, digits, '-' or '_', got {params['secrets_family']!r}")
+        elif params["secrets_family"] == params["task_definition"].split("/")[-1].split(":")[0]:
+            errors.append("secrets_family must differ from the family of task_definition")
+        bad_names = sorted(str(name) for name in secrets if not ENV_NAME_RE.match(str(name)))
+        if bad_names:
+            errors.append("secrets names must be environment variable names, got {}".format(", ".join(bad_names)))
+        bad_refs = sorted(
+            str(name)
+            for name, ref in secrets.items()
+            if not isinstance(ref, str) or not any(rx.match(ref) for rx in (SECRET_ARN_RE, SSM_ARN_RE, JSON_KEY_RE))
+        )
+        if bad_refs:
+            errors.append(
+                "secrets values must be a Secrets Manager or SSM parameter ARN or a JSON key; not for: {}".format(
+                    ", ".join(bad_refs)
+                )
+            )
+        clash = sorted(set(secrets) & set(params.get("environment") or {}))
+        if clash:
+            errors.append("{} is both in environment and in secrets: set it in one".format(", ".join(clash)))
+    for option in ("command", "environment", "secrets"):
         if params.get(option) and not params.get("container"):
             errors.append(f"{option} overrides a container: container (its name) is required with {option}")
     if params.get("command") is not None and not params["command"]:
@@ -815,20 +900,101 @@ class EcsTaskRunner:
         self.result["logs"] = logs
         self.result["log_lines"] = logs[0]["lines"] if logs else []
 
+    def secret_definition_spec(self, definition):
+        """The RegisterTaskDefinition request of the one-run revision: ``definition`` in O(secrets_family) with
+        O(secrets) on the container. Refuses a secret no container of ``definition`` reads (the execution role
+        would not be allowed to read it)."""
+        params = self.params
+        containers = definition.get("containerDefinitions", [])
+        container = next(c for c in containers if c["name"] == params["container"])
+        current = {s["name"]: s["valueFrom"] for s in container.get("secrets", [])}
+        granted_secrets, granted_parameters = set(), set()
+        for item in containers:
+            for secret in item.get("secrets", []):
+                match = SECRET_ARN_RE.match(secret["valueFrom"])
+                if match:
+                    granted_secrets.add(match.group(1))
+                else:
+                    granted_parameters.add(secret["valueFrom"])
+        source = params["secrets_key_source"]
+        resolved, refused = {}, []
+        for name, ref in sorted(params["secrets"].items()):
+            if SSM_ARN_RE.match(ref):
+                if ref not in granted_parameters:
+                    refused.append(f"{name} ({ref})")
+                resolved[name] = ref
+                continue
+            match = SECRET_ARN_RE.match(ref)
+            if match:
+                if match.group(1) not in granted_secrets:
+                    refused.append(f"{name} ({match.group(1)})")
+                resolved[name] = ref
+                continue
+            source_match = SECRET_ARN_RE.match(current.get(source, ""))
+            if not source_match:
+                raise TaskRunFailed(
+                    "secrets: {} names the JSON key {!r}, but container {} of {} has no secret {} read from "
+                    "Secrets Manager (secrets_key_source) to take the key from".format(
+                        name, ref, params["container"], definition["taskDefinitionArn"], source
+                    ),
+                    self.result,
+                )
+            resolved[name] = f"{source_match.group(1)}:{ref}::"
+        if refused:
+            raise TaskRunFailed(
+                "secrets: the execution role of {} is not allowed to read {}: no container of it reads that "
+                "secret. Add it to ecs_taskdefs_secrets and run site.yml first.".format(
+                    definition["taskDefinitionArn"], ", ".join(refused)
+                ),
+                self.result,
+            )
+        self.result["secret_names"] = sorted(resolved)
+        merged = dict(current, **resolved)
+        spec = {key: copy.deepcopy(definition[key]) for key in REGISTER_FIELDS if definition.get(key)}
+        spec["family"] = params["secrets_family"]
+        for item in spec["containerDefinitions"]:
+            if item["name"] == params["container"]:
+                item["secrets"] = [{"name": k, "valueFrom": v} for k, v in sorted(merged.items())]
+        return spec
+
     def run(self):
         self.check_cluster()
         definition = self.resolve_task_definition()
+        spec = self.secret_definition_spec(definition) if self.params.get("secrets") else None
         essential = essential_containers(definition)
         network = self.network_configuration(definition)
-        self.guard(definition["family"])
+        self.guard(spec["family"] if spec else definition["family"])
 
-        request = self.run_task_request(definition, network)
         if self.module.check_mode:
             self.result.update(changed=True, outcome="check_mode")
-            self.result["msg"] = "Would run task definition {} on cluster {}.".format(
-                definition["taskDefinitionArn"], self.params["cluster"]
+            self.result["msg"] = "Would run task definition {}{} on cluster {}.".format(
+                definition["taskDefinitionArn"],
+                " (as a one-run revision of {} with its secrets)".format(spec["family"]) if spec else "",
+                self.params["cluster"],
             )
             return self.result
+        if not spec:
+            return self.run_definition(definition, essential, network)
+
+        self.step = "registering a revision of {}".format(spec["family"])
+        registered = self.ecs.register_task_definition(aws_retry=True, **spec)["taskDefinition"]
+        self.result.update(changed=True, secrets_task_definition_arn=registered["taskDefinitionArn"])
+        try:
+            return self.run_definition(registered, essential, network)
+        finally:
+            step = self.step
+            self.step = "deregistering {}".format(registered["taskDefinitionArn"])
+            try:
+                self.ecs.deregister_task_definition(aws_retry=True, taskDefinition=registered["taskDefinitionArn"])
+                self.result["secrets_task_definition_deregistered"] = True
+            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+                self.result["secrets_task_definition_deregistered"] = False
+                self.module.warn("Could not deregister {}: {}".format(registered["taskDefinitionArn"], e))
+            self.step = step
+
+    def run_definition(self, definition, essential, network):
+        self.result["task_definition_arn"] = definition["taskDefinitionArn"]
+        request = self.run_task_request(definition, network)
 
         self.step = "running task definition {}".format(definition["taskDefinitionArn"])
         response = self.run_task_waiting_for_iam(request)

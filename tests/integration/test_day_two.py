@@ -2,7 +2,9 @@
 
 - manage.yml runs a real management command in the app image (`check`), fails on a command that exits non-zero,
   starts its task with startedBy django-ecs-manage (the migration guard's key is django-ecs-migrate), prints no
-  secret at -vvv, and refuses bad input before any AWS call.
+  secret at -vvv, and refuses bad input before any AWS call. With manage_secrets the values reach the container as
+  ECS secrets (it prints their hashes) through a one-run <stack>-manage revision, INACTIVE afterwards also when the
+  command fails, and never show in the output, the RunTask overrides or the request log.
 - status.yml shows the service, deployments, migration record and rollback target with no write (also under
   --check), and says "Nothing to show" for a stack that does not exist.
 - rollback.yml moves the service to the previous ACTIVE revision, refuses a revision whose image is gone from the
@@ -13,6 +15,9 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
+import re
 
 import pytest
 from stack import STACK, STACK_REGISTRY, run_playbook
@@ -69,6 +74,62 @@ def test_manage_fails_on_a_non_zero_exit_and_shows_why(deployed_stack):
     assert "container_failed" in flat(run.output)
 
 
+MANAGE_FAMILY = f"{STACK}-manage"
+PROBE = (
+    "import hashlib, os; print('probe', *(hashlib.sha256(os.environ[n].encode()).hexdigest() "
+    "for n in ('PROBE_BY_KEY', 'PROBE_BY_ARN')))"
+)
+
+
+def manage_revisions(ecs, status: str) -> list[str]:
+    return ecs.list_task_definitions(familyPrefix=MANAGE_FAMILY, status=status)["taskDefinitionArns"]
+
+
+def test_manage_secrets_reach_the_container_as_secrets_only(deployed_stack):
+    moto = deployed_stack.moto
+    ecs = moto.client("ecs")
+    values = deployed_stack.secret_values()
+    arn = moto.client("secretsmanager").describe_secret(SecretId=f"{STACK}/app")["ARN"]
+    secrets = {"PROBE_BY_KEY": "password", "PROBE_BY_ARN": f"{arn}:django_secret_key::"}
+    expected = [hashlib.sha256(values[k].encode()).hexdigest() for k in ("password", "django_secret_key")]
+    log_mark = moto.mark()
+    extra = {"manage_command": ["shell", "-c", PROBE], "manage_secrets": secrets, "manage_environment": {"X": "1"}}
+    run = run_playbook(moto, "manage.yml", "-vvv", "-e", json.dumps(extra))
+    assert run.rc == 0, run.describe()
+    # The container printed the hashes of the values ECS injected: they arrived (and only their hashes are shown).
+    assert f"probe {expected[0]} {expected[1]}" in flat(run.output), run.describe()
+    assert "secrets PROBE_BY_ARN, PROBE_BY_KEY from revision " + MANAGE_FAMILY in flat(run.output)
+    for key in ("password", "django_secret_key"):
+        assert values[key] not in run.output, f"the secret's {key} is in manage.yml's -vvv output"
+        assert values[key] not in "\n".join(moto.read_log()[log_mark:]), f"the secret's {key} is in the request log"
+    assert [w for w in run.writes if w.startswith("ecs:")] == [
+        "ecs:RegisterTaskDefinition", "ecs:RunTask", "ecs:DeregisterTaskDefinition",
+    ]  # fmt: skip
+    task_ids = re.findall(r"task ([0-9a-f-]+) \(", flat(run.output))
+    assert task_ids, run.describe()
+    task = ecs.describe_tasks(cluster=STACK, tasks=[task_ids[-1]])["tasks"][0]
+    revision = task["taskDefinitionArn"]
+    assert revision.split("/")[-1].startswith(f"{MANAGE_FAMILY}:")
+    override = task["overrides"]["containerOverrides"][0]
+    assert "secrets" not in override and override["environment"] == [{"name": "X", "value": "1"}]
+    definition = ecs.describe_task_definition(taskDefinition=revision)["taskDefinition"]
+    assert definition["status"] == "INACTIVE"
+    container_secrets = {s["name"]: s["valueFrom"] for s in definition["containerDefinitions"][0]["secrets"]}
+    assert container_secrets["PROBE_BY_KEY"] == f"{arn}:password::"
+    assert container_secrets["PROBE_BY_ARN"] == f"{arn}:django_secret_key::"
+    assert container_secrets["DB_PASSWORD"] == f"{arn}:password::"  # the migration definition's secrets stay
+    assert manage_revisions(ecs, "ACTIVE") == []
+
+    # A command that fails: the one-run revision is deregistered all the same.
+    extra = {"manage_command": ["shell", "-c", "raise SystemExit(3)"], "manage_secrets": {"PROBE_BY_KEY": "password"}}
+    failed = run_playbook(moto, "manage.yml", "-e", json.dumps(extra))
+    assert failed.rc != 0, failed.describe()
+    assert "exit code 3" in flat(failed.output), failed.describe()
+    assert "ecs:DeregisterTaskDefinition" in failed.writes
+    assert manage_revisions(ecs, "ACTIVE") == []
+    assert len(manage_revisions(ecs, "INACTIVE")) >= 2
+
+
 @pytest.mark.parametrize(
     "extra, expect",
     [
@@ -78,8 +139,35 @@ def test_manage_fails_on_a_non_zero_exit_and_shows_why(deployed_stack):
         ('{"manage_command": "check", "manage_environment": {"BAD-NAME": "x"}}', "manage_environment must be"),
         ('{"manage_command": "check", "manage_timeout": 0}', "manage_timeout a number of seconds above 0"),
         ('{"manage_command": "check", "manage_concurrency": "maybe"}', "manage_concurrency allow, wait or fail"),
+        ('{"manage_command": "check", "manage_secrets": {"BAD-NAME": "password"}}', "manage_secrets must be"),
+        ('{"manage_command": "check", "manage_secrets": {"P": "not a reference"}}', "manage_secrets must be"),
+        ('{"manage_command": "check", "manage_secrets": {"P": 12345}}', "manage_secrets must be"),
+        ('{"manage_command": "check", "manage_secrets": ["password"]}', "manage_secrets must be"),
+        (
+            '{"manage_command": "check", "manage_secrets": {"P": "password"}, "manage_environment": {"P": "x"}}',
+            "no NAME also in manage_environment",
+        ),
+        (
+            '{"manage_command": "check", "manage_secrets": '
+            '{"P": "arn:aws:secretsmanager:us-east-1:123456789012:secret:other-AbCdEf:key::"}}',
+            "Not granted: arn:aws:secretsmanager:us-east-1:123456789012:secret:other-AbCdEf: add it to "
+            "ecs_taskdefs_secrets",
+        ),
     ],
-    ids=["empty", "quotes", "shell", "env-name", "timeout", "concurrency"],
+    ids=[
+        "empty",
+        "quotes",
+        "shell",
+        "env-name",
+        "timeout",
+        "concurrency",
+        "secret-name",
+        "secret-ref",
+        "secret-number",
+        "secret-list",
+        "secret-and-env",
+        "secret-not-granted",
+    ],  # fmt: skip
 )
 def test_manage_refuses_bad_input_before_any_aws_call(deployed_stack, extra, expect):
     run = run_playbook(deployed_stack.moto, "manage.yml", "-e", extra)

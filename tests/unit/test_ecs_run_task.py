@@ -1185,3 +1185,106 @@ def test_capacity_provider_strategy_without_fargate_needs_no_subnets():
     assert mod.uses_fargate(params) is False
     params["capacity_provider_strategy"] = [{"capacity_provider": "FARGATE_SPOT"}]
     assert mod.uses_fargate(params) is True
+
+
+# ---- secrets: a one-run revision of another family --------------------------------------------------
+
+SECRET = f"arn:aws:secretsmanager:{REGION}:123456789012:secret:djangoapp/app-AbCdEf"
+OTHER_SECRET = f"arn:aws:secretsmanager:{REGION}:123456789012:secret:stripe-GhIjKl"
+MANAGE_ARN = f"arn:aws:ecs:{REGION}:123456789012:task-definition/djangoapp-manage:7"
+SECRETS_ARGS = {**BASE, "container": "migrate", "secrets_family": "djangoapp-manage", "concurrency": "allow"}
+
+
+def migrate_with_secrets():
+    container = container_def()
+    container["secrets"] = [
+        {"name": "DJANGO_SECRET_KEY", "valueFrom": f"{SECRET}:django_secret_key::"},
+        {"name": "STRIPE_KEY", "valueFrom": f"{OTHER_SECRET}:api_key::"},
+    ]
+    return [container]
+
+
+def secrets_prelude(aws):
+    aws.add("describe_clusters", {"clusters": [{"clusterName": CLUSTER, "status": "ACTIVE"}]}, {"clusters": [CLUSTER]})
+    aws.add("describe_task_definition", task_definition(migrate_with_secrets()), {"taskDefinition": ANY})
+
+
+def expect_register(aws, secrets):
+    container = container_def()
+    container["secrets"] = secrets
+    aws.add(
+        "register_task_definition",
+        {
+            "taskDefinition": {
+                "taskDefinitionArn": MANAGE_ARN,
+                "family": "djangoapp-manage",
+                "revision": 7,
+                "containerDefinitions": [container],
+            }
+        },
+        {"family": "djangoapp-manage", "networkMode": "awsvpc", "containerDefinitions": [container]},
+    )
+
+
+def test_secrets_run_a_one_run_revision_and_deregister_it_also_when_the_command_fails(aws, capsys):
+    secrets_prelude(aws)
+    expect_register(
+        aws,
+        [
+            {"name": "DJANGO_SECRET_KEY", "valueFrom": f"{SECRET}:django_secret_key::"},
+            {"name": "PASSWORD", "valueFrom": f"{SECRET}:admin_password::"},
+            {"name": "STRIPE", "valueFrom": f"{OTHER_SECRET}:other::"},
+            {"name": "STRIPE_KEY", "valueFrom": f"{OTHER_SECRET}:api_key::"},
+        ],
+    )
+    run_task(aws, params={**ANY_RUN, "taskDefinition": MANAGE_ARN})
+    describe(aws, stopped_task({"migrate": 2}))
+    log_events(aws, ["boom"])
+    aws.add("deregister_task_definition", {"taskDefinition": {}}, {"taskDefinition": MANAGE_ARN})
+    secrets = {"PASSWORD": "admin_password", "STRIPE": f"{OTHER_SECRET}:other::"}
+    failed, result = run({**SECRETS_ARGS, "secrets": secrets}, capsys)
+    assert failed
+    assert result["exit_code"] == 2
+    assert result["task_definition_arn"] == MANAGE_ARN
+    assert result["secrets_task_definition_deregistered"] is True
+    assert result["secret_names"] == ["PASSWORD", "STRIPE"]
+
+
+@pytest.mark.parametrize(
+    "ref, expect",
+    [
+        (f"arn:aws:secretsmanager:{REGION}:123456789012:secret:elsewhere-XyZxYz", "secret:elsewhere-XyZxYz"),
+        (f"arn:aws:ssm:{REGION}:123456789012:parameter/app/dsn", "parameter/app/dsn"),
+    ],
+)
+def test_secrets_the_execution_role_cannot_read_are_refused_before_any_write(aws, capsys, ref, expect):
+    secrets_prelude(aws)
+    failed, result = run({**SECRETS_ARGS, "secrets": {"P": ref}}, capsys)
+    assert failed
+    assert "is not allowed to read P (" in result["msg"] and expect in result["msg"]
+    assert "ecs_taskdefs_secrets" in result["msg"]
+
+
+def test_secrets_under_check_register_nothing(aws, capsys):
+    secrets_prelude(aws)
+    failed, result = run({**SECRETS_ARGS, "secrets": {"P": "admin_password"}}, capsys, check_mode=True)
+    assert not failed, result["msg"]
+    assert result["outcome"] == "check_mode"
+    assert "one-run revision of djangoapp-manage" in result["msg"]
+
+
+@pytest.mark.parametrize(
+    "args, expect",
+    [
+        ({"secrets": {"P": "k"}, "secrets_family": None}, "secrets_family is required"),
+        ({"secrets": {"P": "k"}, "secrets_family": "djangoapp-migrate"}, "must differ"),
+        ({"secrets": {"BAD-NAME": "k"}}, "environment variable names, got BAD-NAME"),
+        ({"secrets": {"P": "not a ref"}}, "not for: P"),
+        ({"secrets": {"P": "k"}, "environment": {"P": "x"}}, "P is both in environment and in secrets"),
+        ({"secrets": {"P": "k"}, "container": None}, "container (its name) is required with secrets"),
+    ],
+)
+def test_secrets_bad_options_are_refused_before_any_aws_call(aws, capsys, args, expect):
+    failed, result = run({**SECRETS_ARGS, **args}, capsys)
+    assert failed
+    assert expect in result["msg"]
