@@ -6,6 +6,9 @@ step is asserted on durable evidence: the command's own line in the worker's Clo
 task definition and COMPLETED deployment after the awaited rollout, STOPPED tasks, INACTIVE services and
 deregistered revisions, the cluster's record tags. Nothing asserts a state a poller had to catch.
 
+Its name sorts it before test_day_two_jobs.py: the full site.yml here lists no jobs, so it would remove (and report
+changed) the jobs that module leaves deployed for test_destroy.py.
+
 The module ends with a second worker (`rq`) deployed: test_destroy.py (next in order) checks that destroy.yml removes
 it (and deploys one itself when run alone).
 """
