@@ -76,7 +76,7 @@ def worker_services(deployed: Deployed) -> list[str]:
 
 @pytest.fixture(scope="module")
 def destroyed(deployed_stack):
-    # A worker service to remove: test_day_two_background_workers.py leaves one; alone, this module deploys one (tag workers).
+    # A worker service to remove: test_day_two_background_workers.py leaves one; alone, this module deploys one.
     if not worker_services(deployed_stack):
         worker = {"name": "rq", "command": ["python", "-c", "import time; time.sleep(86400)"]}
         run = run_playbook(
