@@ -111,4 +111,4 @@ def test_an_app_on_another_port_stops_before_the_push(own_moto, project, tmp_pat
     assert run.rc != 0, run.describe()
     expected = "exposes 8080/tcp, but the tasks and the load balancer send traffic to port 8000"
     assert expected in run.failure, run.describe()
-    assert "ecs_taskdefs_container_port, alb_target_port and ecr_image_container_port" in run.failure
+    assert "or set fargate_app_port in the inventory" in run.failure
