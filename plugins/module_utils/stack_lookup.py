@@ -241,11 +241,11 @@ class StackLookup:
     ``registry_head(url)`` returns the HTTP status of a HEAD on a manifest URL. ``calls`` lists the AWS calls made
     (``service:operation``); ``step`` says what was being read (for error messages)."""
 
-    def __init__(self, names, client_for, registry_head=head_manifest):
+    def __init__(self, names, client_for, registry_head=None):
         self.names = names
         self._client_for = client_for
         self._clients = {}
-        self.registry_head = registry_head
+        self.registry_head = registry_head or head_manifest
         self.calls = []
         self.step = "starting"
 
