@@ -26,7 +26,7 @@ author:
 options:
   stack_name:
     description:
-      - The stack's name (the inventory's C(fargate_stack_name)): the prefix of every default name in O(names).
+      - The stack's name (the inventory's C(fargate_stack_name)), the prefix of every default name in O(names).
     type: str
     required: true
     version_added: 0.1.0
