@@ -8,6 +8,12 @@ from __future__ import annotations
 
 import ipaddress
 
+# subnet_ids and security_group_ids also serve the stack_info module: they live in module_utils.
+from ansible_collections.django_ecs.fargate.plugins.module_utils.stack_lookup import (
+    security_group_ids,
+    subnet_ids,
+)
+
 # Each filter's documentation is in plugins/filter/<filter name>.yml (ansible-doc -t filter).
 
 STACK_TAG = "fargate:stack"
@@ -61,18 +67,6 @@ def subnet_drift(subnets, desired):
         if not match:
             out.append(want)
     return out
-
-
-def subnet_ids(subnets, cidrs):
-    """Ids of the subnets with the given CIDRs, in that order ("" when missing, e.g. in check mode).
-
-    `subnets` may mix ec2_vpc_subnet_info entries (`subnet_id`) and ec2_vpc_subnet results (`id`)."""
-    by_cidr = {}
-    for s in subnets or []:
-        sid = s.get("subnet_id") or s.get("id")
-        if s.get("cidr_block") and sid:
-            by_cidr[s["cidr_block"]] = sid
-    return [by_cidr.get(c, "") for c in cidrs or []]
 
 
 def _rt_tags(rt):
@@ -165,15 +159,6 @@ def security_group_drift(groups, desired):
         ):
             out.append(want)
     return out
-
-
-def security_group_ids(groups, names):
-    """Ids of the named groups, in that order ("" when missing, e.g. in check mode).
-
-    `groups` may mix ec2_security_group_info entries and ec2_security_group results (both carry
-    `group_name` and `group_id`)."""
-    by_name = {g.get("group_name"): g.get("group_id") for g in groups or [] if g.get("group_id")}
-    return [by_name.get(n, "") for n in names or []]
 
 
 def availability_zones(zones, subnets=None, cidr_sets=None, count=2):

@@ -91,24 +91,10 @@ try:
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-
-def tag_state(client, repository_name, image_tag, registry_id=None):
-    """(exists, digest) of a tag; a missing repository or tag is (False, None)."""
-    params = dict(repositoryName=repository_name, imageIds=[{"imageTag": image_tag}])
-    if registry_id:
-        params["registryId"] = registry_id
-    try:
-        resp = client.describe_images(aws_retry=True, **params)
-    except is_boto3_error_code(["ImageNotFoundException", "RepositoryNotFoundException"]):
-        return False, None
-    details = resp.get("imageDetails") or []
-    if not details:
-        return False, None
-    return True, details[0].get("imageDigest")
+from ansible_collections.django_ecs.fargate.plugins.module_utils.stack_lookup import image_tag_state
 
 
 def login(client, registry_id=None):
@@ -135,7 +121,7 @@ def main():
     result = dict(changed=False)
     try:
         if p["image_tag"]:
-            result["exists"], digest = tag_state(client, p["repository_name"], p["image_tag"], p["registry_id"])
+            result["exists"], digest = image_tag_state(client, p["repository_name"], p["image_tag"], p["registry_id"])
             if digest:
                 result["image_digest"] = digest
         if p["login"]:

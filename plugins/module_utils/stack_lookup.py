@@ -1,0 +1,513 @@
+# -*- coding: utf-8 -*-
+# Copyright: django_ecs.fargate contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The read-only look-up of a deployed stack (the stack_info module): what the roles built, found by the names the
+roles give it, with one describe call per resource and nothing else.
+
+:class:`StackLookup` reads the parts it is asked for through clients it gets from ``client_for(service)`` (made
+with the collection's retries) and counts every call it makes. The rules (default names, subnet classification by
+CIDR, the app URL, the service's status line, the cluster tags) are plain functions. A part that does not exist
+raises :class:`Missing` with the message of the role that creates it; the secret is described, never read.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+from ansible.module_utils.urls import open_url
+
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_rollout import task_definition_ref
+
+PARTS = ("network", "database", "image", "load_balancer", "task_definitions", "cluster", "service")
+# The role that creates each part (the front of its "missing" message, and the tag to run).
+ROLE_OF = {
+    "network": "network",
+    "database": "rds_secret",
+    "image": "ecr_image",
+    "load_balancer": "alb",
+    "task_definitions": "ecs_taskdefs",
+    "cluster": "ecs_service",
+    "service": "ecs_service",
+}
+# The AWS services each part reads (clients are made for the requested parts only).
+SERVICES_OF = {
+    "network": ("ec2",),
+    "database": ("secretsmanager", "rds"),
+    "image": ("ecr",),
+    "load_balancer": ("elbv2",),
+    "task_definitions": ("ecs",),
+    "cluster": ("ecs",),
+    "service": ("ecs",),
+}
+STACK_TAG = "fargate:stack"
+MIGRATED_TAG = "fargate:migrated"
+WORKER_TAG_PREFIX = "fargate:worker:"
+# The media types the registry may store an image under (a HEAD with another Accept can answer 404).
+MANIFEST_TYPES = (
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+)
+LOOPBACK_REGISTRY = re.compile(r"^(127\.|localhost(:|$)|\[::1\])")
+REGISTRY_TIMEOUT = 10
+
+
+class Missing(Exception):
+    """A requested part does not exist; ``message`` names the role that creates it and the tag to run."""
+
+    def __init__(self, part, message):
+        super().__init__(message)
+        self.part = part
+        self.message = message
+
+
+class RegistryError(Exception):
+    """The registry did not answer the manifest check (a set-up error, not a missing part)."""
+
+
+def run_hint(role):
+    return f"run `ansible-playbook site.yml --tags {role}` first."
+
+
+def stack_names(stack_name, names=None):
+    """Every name the look-up uses: ``names`` where set (not None), else the rule of the roles' defaults/main.yml."""
+    names = dict(names or {})
+    s = stack_name
+    groups = dict(names.get("security_group_names") or {})
+    derived = {
+        "vpc_id": "",
+        "vpc_name": s,
+        "public_subnet_cidrs": ["10.0.0.0/24", "10.0.1.0/24"],
+        "private_subnet_cidrs": ["10.0.10.0/24", "10.0.11.0/24"],
+        "public_subnet_ids": [],
+        "private_subnet_ids": [],
+        "secret_name": f"{s}/app",
+        "db_instance_id": f"{s}-db",
+        "db_name": "django",
+        "repository_name": s,
+        "image_tag": None,
+        "registry": "",
+        "registry_scheme": "",
+        "alb_name": f"{s}-alb",
+        "target_group_name": f"{s}-web",
+        "app_url": "",
+        "domain_names": [],
+        "https": False,
+        "web_family": f"{s}-web",
+        "migrate_family": f"{s}-migrate",
+        "log_group": f"/ecs/{s}",
+        "cluster_name": s,
+        "service_name": f"{s}-web",
+    }
+    out = {key: names[key] if names.get(key) is not None else value for key, value in derived.items()}
+    out["security_group_names"] = {
+        kind: groups[kind] if groups.get(kind) is not None else f"{s}-{kind}" for kind in ("alb", "app", "db")
+    }
+    out["stack_name"] = s
+    return out
+
+
+def subnet_ids(subnets, cidrs):
+    """Ids of the subnets with the given CIDRs, in that order ("" when missing, e.g. in check mode).
+
+    `subnets` may mix ec2_vpc_subnet_info entries (`subnet_id`) and ec2_vpc_subnet results (`id`)."""
+    by_cidr = {}
+    for s in subnets or []:
+        sid = s.get("subnet_id") or s.get("id")
+        if s.get("cidr_block") and sid:
+            by_cidr[s["cidr_block"]] = sid
+    return [by_cidr.get(c, "") for c in cidrs or []]
+
+
+def security_group_ids(groups, names):
+    """Ids of the named groups, in that order ("" when missing, e.g. in check mode).
+
+    `groups` may mix ec2_security_group_info entries and ec2_security_group results (both carry
+    `group_name` and `group_id`)."""
+    by_name = {g.get("group_name"): g.get("group_id") for g in groups or [] if g.get("group_id")}
+    return [by_name.get(n, "") for n in names or []]
+
+
+def app_url(configured, domain_names, https, dns_name):
+    """The app URL as the alb role publishes it: ``configured`` when set, else https://<first domain name> with a
+    certificate, else the load balancer's DNS name (https:// with a certificate)."""
+    if configured:
+        return configured
+    if https and domain_names:
+        return f"https://{domain_names[0]}"
+    return f"{'https' if https else 'http'}://{dns_name}"
+
+
+def registry_scheme(registry, scheme=""):
+    """The scheme of the registry's HTTP API: ``scheme`` when set, else http for loopback hosts, else https."""
+    if scheme:
+        return scheme
+    return "http" if LOOPBACK_REGISTRY.match(registry) else "https"
+
+
+def manifest_url(registry, repository, tag, scheme=""):
+    return f"{registry_scheme(registry, scheme)}://{registry}/v2/{repository}/manifests/{tag}"
+
+
+def head_manifest(url, timeout=REGISTRY_TIMEOUT):
+    """HTTP status of a HEAD on the manifest URL (200 or 404 are answers); RegistryError when nothing answers."""
+    try:
+        response = open_url(url, method="HEAD", headers={"Accept": ", ".join(MANIFEST_TYPES)}, timeout=timeout)
+        return response.getcode()
+    except urllib.error.HTTPError as e:
+        return e.code
+    except Exception as e:  # pylint: disable=broad-exception-caught  # URLError, timeouts, TLS: no answer
+        raise RegistryError(str(e)) from e
+
+
+def tags_dict(tags):
+    """ECS tags ([{key, value}]) as a dict."""
+    return {t.get("key"): t.get("value") for t in tags or []}
+
+
+def cluster_facts(cluster):
+    """The cluster part from a DescribeClusters entry (include TAGS)."""
+    tags = tags_dict(cluster.get("tags"))
+    return {
+        "name": cluster.get("clusterName"),
+        "tags": tags,
+        "migrated_task_definition": tags.get(MIGRATED_TAG, ""),
+        "workers": sorted(k[len(WORKER_TAG_PREFIX) :] for k in tags if k.startswith(WORKER_TAG_PREFIX)),
+    }
+
+
+def service_status_line(name, service):
+    """The one-line status the ecs_service role prints: ``<name> ACTIVE, <family:revision>, running 1/2``."""
+    return (
+        f"{name} {service.get('status')}, {task_definition_ref(service.get('taskDefinition'))},"
+        f" running {service.get('runningCount', 0)}/{service.get('desiredCount', 0)}"
+    )
+
+
+def error_code(error):
+    return (getattr(error, "response", None) or {}).get("Error", {}).get("Code", "")
+
+
+def error_message(error):
+    return (getattr(error, "response", None) or {}).get("Error", {}).get("Message", "") or str(error)
+
+
+def image_tag_state(client, repository_name, image_tag, registry_id=None):
+    """(exists, digest) of a tag in ECR (DescribeImages); a missing repository or tag is (False, None)."""
+    params = dict(repositoryName=repository_name, imageIds=[{"imageTag": image_tag}])
+    if registry_id:
+        params["registryId"] = registry_id
+    try:
+        resp = client.describe_images(aws_retry=True, **params)
+    except botocore.exceptions.ClientError as e:
+        if error_code(e) in ("ImageNotFoundException", "RepositoryNotFoundException"):
+            return False, None
+        raise
+    details = resp.get("imageDetails") or []
+    if not details:
+        return False, None
+    return True, details[0].get("imageDigest")
+
+
+class _Counted:
+    """A client whose every operation is recorded (``service:Operation``) before it is called."""
+
+    def __init__(self, client, service, calls):
+        self._client = client
+        self._service = service
+        self._calls = calls
+
+    def __getattr__(self, name):
+        attr = getattr(self._client, name)
+        if name.startswith("_") or not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            self._calls.append(f"{self._service}:{name}")
+            return attr(*args, **kwargs)
+
+        return call
+
+
+class StackLookup:
+    """Reads the stack's parts, read-only. ``client_for(service)`` returns a retrying client (made on first use);
+    ``registry_head(url)`` returns the HTTP status of a HEAD on a manifest URL. ``calls`` lists the AWS calls made
+    (``service:operation``); ``step`` says what was being read (for error messages)."""
+
+    def __init__(self, names, client_for, registry_head=None):
+        self.names = names
+        self._client_for = client_for
+        self._clients = {}
+        self.registry_head = registry_head or head_manifest
+        self.calls = []
+        self.step = "starting"
+
+    def client(self, service):
+        if service not in self._clients:
+            self._clients[service] = _Counted(self._client_for(service), service, self.calls)
+        return self._clients[service]
+
+    def describe(self, parts):
+        """(stack, missing): one entry per requested part (``{}`` when missing) and the missing parts'
+        ``{part, message}``, in the order of PARTS."""
+        stack, missing = {}, []
+        for part in PARTS:
+            if part not in parts:
+                continue
+            try:
+                stack[part] = getattr(self, part)()
+            except Missing as e:
+                stack[part] = {}
+                missing.append({"part": e.part, "message": e.message})
+        return stack, missing
+
+    # --- network -------------------------------------------------------------------------------------------
+    def network(self):
+        n = self.names
+        hint = run_hint("network")
+        ec2 = self.client("ec2")
+        if n["vpc_id"]:
+            self.step = f"describing VPC {n['vpc_id']}"
+            try:
+                vpcs = ec2.describe_vpcs(aws_retry=True, VpcIds=[n["vpc_id"]])["Vpcs"]
+            except botocore.exceptions.ClientError as e:
+                if error_code(e) != "InvalidVpcID.NotFound":
+                    raise
+                vpcs = []
+        else:
+            self.step = f"describing the VPC tagged Name={n['vpc_name']}"
+            vpcs = ec2.describe_vpcs(
+                aws_retry=True,
+                Filters=[
+                    {"Name": "tag:Name", "Values": [n["vpc_name"]]},
+                    {"Name": f"tag:{STACK_TAG}", "Values": [n["stack_name"]]},
+                ],
+            )["Vpcs"]
+        if len(vpcs) != 1:
+            what = n["vpc_id"] or f"tagged Name={n['vpc_name']}"
+            raise Missing("network", f"network: no VPC {what} found (found {len(vpcs)}): {hint}")
+        vpc_id = vpcs[0]["VpcId"]
+
+        if n["vpc_id"]:
+            public, private = list(n["public_subnet_ids"]), list(n["private_subnet_ids"])
+        else:
+            self.step = f"describing the subnets of {vpc_id}"
+            found = ec2.describe_subnets(aws_retry=True, Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
+            subnets = [{"cidr_block": s.get("CidrBlock"), "subnet_id": s.get("SubnetId")} for s in found["Subnets"]]
+            public = subnet_ids(subnets, n["public_subnet_cidrs"])
+            private = subnet_ids(subnets, n["private_subnet_cidrs"])
+
+        group_names = [n["security_group_names"][k] for k in ("alb", "app", "db")]
+        self.step = f"describing the security groups of {vpc_id}"
+        found = ec2.describe_security_groups(
+            aws_retry=True,
+            Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": group_names}],
+        )
+        groups = [{"group_name": g.get("GroupName"), "group_id": g.get("GroupId")} for g in found["SecurityGroups"]]
+        group_ids = security_group_ids(groups, group_names)
+        if not (all(public) and all(private) and all(group_ids)):
+            raise Missing(
+                "network",
+                f"network: the stack's subnets or security groups are missing (public {public}, private {private},"
+                f" security groups {list(zip(group_names, group_ids, strict=True))}): {hint}",
+            )
+        return {
+            "vpc_id": vpc_id,
+            "public_subnet_ids": public,
+            "private_subnet_ids": private,
+            "alb_security_group_id": group_ids[0],
+            "app_security_group_id": group_ids[1],
+            "db_security_group_id": group_ids[2],
+        }
+
+    # --- database ------------------------------------------------------------------------------------------
+    def database(self):
+        n = self.names
+        hint = run_hint("rds_secret")
+        self.step = f"describing secret {n['secret_name']}"
+        try:
+            # DescribeSecret: the ARN and metadata only; the value is never read.
+            secret = self.client("secretsmanager").describe_secret(aws_retry=True, SecretId=n["secret_name"])
+        except botocore.exceptions.ClientError as e:
+            if error_code(e) != "ResourceNotFoundException":
+                raise
+            secret = None
+        if secret is None or secret.get("DeletedDate"):
+            state = "does not exist" if secret is None else "is scheduled for deletion"
+            raise Missing("database", f"rds_secret: the secret {n['secret_name']} {state}: {hint}")
+
+        self.step = f"describing database instance {n['db_instance_id']}"
+        try:
+            instances = self.client("rds").describe_db_instances(
+                aws_retry=True, DBInstanceIdentifier=n["db_instance_id"]
+            )["DBInstances"]
+        except botocore.exceptions.ClientError as e:
+            if error_code(e) != "DBInstanceNotFound":
+                raise
+            instances = []
+        endpoint = (instances[0].get("Endpoint") or {}) if len(instances) == 1 else {}
+        if not endpoint.get("Address"):
+            status = instances[0].get("DBInstanceStatus") if instances else "missing"
+            raise Missing(
+                "database",
+                f"rds_secret: the database instance {n['db_instance_id']} does not exist or has no endpoint yet"
+                f" (status {status}): {hint}",
+            )
+        return {
+            "secret_arn": secret["ARN"],
+            "instance_id": n["db_instance_id"],
+            "host": endpoint["Address"],
+            "port": int(endpoint.get("Port") or 0),
+            "name": instances[0].get("DBName") or n["db_name"],
+        }
+
+    # --- image ---------------------------------------------------------------------------------------------
+    def image(self):
+        n = self.names
+        repo, tag = n["repository_name"], n["image_tag"]
+        ecr = self.client("ecr")
+        self.step = f"describing ECR repository {repo}"
+        try:
+            repository = ecr.describe_repositories(aws_retry=True, repositoryNames=[repo])["repositories"][0]
+        except botocore.exceptions.ClientError as e:
+            if error_code(e) != "RepositoryNotFoundException":
+                raise
+            repository = None
+        registry = n["registry"] or ((repository or {}).get("repositoryUri") or "").split("/", 1)[0]
+        exists = False
+        if repository is not None:
+            if n["registry"]:
+                url = manifest_url(registry, repo, tag, n["registry_scheme"])
+                self.step = f"checking {url}"
+                try:
+                    status = self.registry_head(url)
+                except RegistryError as e:
+                    raise RegistryError(registry_error(registry, str(e))) from e
+                if status not in (200, 404):
+                    raise RegistryError(registry_error(registry, f"HTTP {status}"))
+                exists = status == 200
+            else:
+                self.step = f"looking for tag {tag} in ECR repository {repo}"
+                exists = image_tag_state(ecr, repo, tag)[0]
+        if not exists:
+            raise Missing(
+                "image",
+                f"ecr_image: the repository {repo} or its image tag {tag} (the current sources) is missing in"
+                f" {n['registry'] or registry or 'ECR'}: {run_hint('ecr_image')}",
+            )
+        return {
+            "image": f"{registry}/{repo}:{tag}",
+            "image_tag": tag,
+            "repository_arn": repository["repositoryArn"],
+            "registry": registry,
+        }
+
+    # --- load balancer -------------------------------------------------------------------------------------
+    def load_balancer(self):
+        n = self.names
+        elbv2 = self.client("elbv2")
+        missing = Missing(
+            "load_balancer",
+            f"alb: load balancer {n['alb_name']} or target group {n['target_group_name']} not found: {run_hint('alb')}",
+        )
+        self.step = f"describing load balancer {n['alb_name']}"
+        try:
+            lbs = elbv2.describe_load_balancers(aws_retry=True, Names=[n["alb_name"]])["LoadBalancers"]
+        except botocore.exceptions.ClientError as e:
+            if error_code(e) != "LoadBalancerNotFound":
+                raise
+            lbs = []
+        if len(lbs) != 1:
+            raise missing
+        self.step = f"describing target group {n['target_group_name']}"
+        try:
+            tgs = elbv2.describe_target_groups(aws_retry=True, Names=[n["target_group_name"]])["TargetGroups"]
+        except botocore.exceptions.ClientError as e:
+            if error_code(e) != "TargetGroupNotFound":
+                raise
+            tgs = []
+        if len(tgs) != 1:
+            raise missing
+        return {
+            "arn": lbs[0]["LoadBalancerArn"],
+            "dns_name": lbs[0]["DNSName"],
+            "target_group_arn": tgs[0]["TargetGroupArn"],
+            "app_url": app_url(n["app_url"], n["domain_names"], n["https"], lbs[0]["DNSName"]),
+            "domain_names": list(n["domain_names"]),
+        }
+
+    # --- task definitions ----------------------------------------------------------------------------------
+    def task_definitions(self):
+        n = self.names
+        found, notes = {}, []
+        for key in ("web_family", "migrate_family"):
+            family = n[key]
+            self.step = f"describing task definition {family}"
+            try:
+                definition = self.client("ecs").describe_task_definition(aws_retry=True, taskDefinition=family)
+                found[key] = f"{family}:{definition['taskDefinition']['revision']}"
+                notes.append("ok")
+            except botocore.exceptions.ClientError as e:
+                # ECS answers ClientException "Unable to describe task definition." for a family without an
+                # ACTIVE revision.
+                if error_code(e) != "ClientException":
+                    raise
+                notes.append(f"{family}: {error_message(e)}")
+        if len(found) != 2:
+            raise Missing(
+                "task_definitions",
+                f"ecs_taskdefs: task definitions {n['web_family']} / {n['migrate_family']} not found"
+                f" ({'; '.join(notes)}): {run_hint('ecs_taskdefs')}",
+            )
+        return {"web": found["web_family"], "migrate": found["migrate_family"], "log_group": n["log_group"]}
+
+    # --- cluster -------------------------------------------------------------------------------------------
+    def cluster(self):
+        name = self.names["cluster_name"]
+        self.step = f"describing cluster {name}"
+        clusters = self.client("ecs").describe_clusters(aws_retry=True, clusters=[name], include=["TAGS"])
+        cluster = next((c for c in clusters.get("clusters") or [] if c.get("status") == "ACTIVE"), None)
+        if cluster is None:
+            raise Missing("cluster", f"ecs_service: cluster {name} not found: {run_hint('ecs_service')}")
+        return cluster_facts(cluster)
+
+    # --- service -------------------------------------------------------------------------------------------
+    def service(self):
+        n = self.names
+        cluster, name = n["cluster_name"], n["service_name"]
+        self.step = f"describing service {name} in cluster {cluster}"
+        try:
+            services = self.client("ecs").describe_services(aws_retry=True, cluster=cluster, services=[name])
+        except botocore.exceptions.ClientError as e:
+            if error_code(e) != "ClusterNotFoundException":
+                raise
+            services = {}
+        service = next((s for s in services.get("services") or [] if s.get("status") == "ACTIVE"), None)
+        if service is None:
+            raise Missing(
+                "service", f"ecs_service: service {name} not found in cluster {cluster}: {run_hint('ecs_service')}"
+            )
+        return {
+            "cluster_name": cluster,
+            "name": name,
+            "status": service_status_line(name, service),
+            "task_definition": task_definition_ref(service.get("taskDefinition")),
+            "desired_count": service.get("desiredCount", 0),
+            "running_count": service.get("runningCount", 0),
+        }
+
+
+def registry_error(registry, reason):
+    if len(reason) > 160:
+        reason = reason[:157] + "..."
+    return (
+        f"ecr_image: the registry {registry} (ecr_image_registry) did not answer ({reason}): start it (`make up` for"
+        " the local default) or fix ecr_image_registry / ecr_image_registry_scheme."
+    )

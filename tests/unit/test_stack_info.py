@@ -1,0 +1,799 @@
+"""stack_info and module_utils/stack_lookup.py on stubbed clients answering as AWS does: every part found, each part
+missing (the message of the role that creates it), an existing VPC, subnets by CIDR, the exact calls each part
+makes, the secret described and never read, the app URL rules, the image in ECR or in a registry."""
+
+import http.server
+import socket
+import threading
+
+import boto3
+import pytest
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from botocore.stub import Stubber
+
+from ansible_collections.django_ecs.fargate.plugins.module_utils import stack_lookup as lk
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import ECS_RETRY
+from ansible_collections.django_ecs.fargate.plugins.modules import stack_info as mod
+from fakes import run_module, serve_clients
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+STACK = "djangoapp"
+TAG = "0882bdcba9523668"
+VPC = "vpc-405653b6d130c5672"
+SUBNETS = {
+    "10.0.0.0/24": "subnet-b2a1cd477d0f98778",
+    "10.0.1.0/24": "subnet-adf6ca24c35f88120",
+    "10.0.10.0/24": "subnet-6ab82ea41d6310dca",
+    "10.0.11.0/24": "subnet-1febfee0602cf65b4",
+}
+GROUPS = {
+    "djangoapp-alb": "sg-351e7c86e18acd3f0",
+    "djangoapp-app": "sg-42fd8aaeb3c6be6d4",
+    "djangoapp-db": "sg-63bf4f2665309f509",
+}
+SECRET_ARN = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:djangoapp/app-mWEfwN"
+HOST = "djangoapp-db.c9akciq32.us-east-1.rds.amazonaws.com"
+ECR_HOST = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
+REPO_ARN = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/djangoapp"
+LB_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/djangoapp-alb/5fad5d9b409da9b1"
+TG_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/djangoapp-web/ee7e725ae3c809c0"
+DNS = "djangoapp-alb-1234567890.us-east-1.elb.amazonaws.com"
+CLUSTER_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/djangoapp"
+SERVICES = ("ec2", "secretsmanager", "rds", "ecr", "elbv2", "ecs")
+CONNECTION = {"region": REGION, "access_key": "testing", "secret_key": "testing"}
+
+# The calls each part makes, in order (ECR mode; the stack's own VPC).
+CALLS = {
+    "network": ["ec2:describe_vpcs", "ec2:describe_subnets", "ec2:describe_security_groups"],
+    "database": ["secretsmanager:describe_secret", "rds:describe_db_instances"],
+    "image": ["ecr:describe_repositories", "ecr:describe_images"],
+    "load_balancer": ["elbv2:describe_load_balancers", "elbv2:describe_target_groups"],
+    "task_definitions": ["ecs:describe_task_definition", "ecs:describe_task_definition"],
+    "cluster": ["ecs:describe_clusters"],
+    "service": ["ecs:describe_services"],
+}
+
+EXPECTED = {
+    "network": {
+        "vpc_id": VPC,
+        "public_subnet_ids": [SUBNETS["10.0.0.0/24"], SUBNETS["10.0.1.0/24"]],
+        "private_subnet_ids": [SUBNETS["10.0.10.0/24"], SUBNETS["10.0.11.0/24"]],
+        "alb_security_group_id": GROUPS["djangoapp-alb"],
+        "app_security_group_id": GROUPS["djangoapp-app"],
+        "db_security_group_id": GROUPS["djangoapp-db"],
+    },
+    "database": {"secret_arn": SECRET_ARN, "instance_id": "djangoapp-db", "host": HOST, "port": 5432, "name": "app"},
+    "image": {
+        "image": f"{ECR_HOST}/djangoapp:{TAG}",
+        "image_tag": TAG,
+        "repository_arn": REPO_ARN,
+        "registry": ECR_HOST,
+    },
+    "load_balancer": {
+        "arn": LB_ARN,
+        "dns_name": DNS,
+        "target_group_arn": TG_ARN,
+        "app_url": f"http://{DNS}",
+        "domain_names": [],
+    },
+    "task_definitions": {"web": "djangoapp-web:7", "migrate": "djangoapp-migrate:5", "log_group": "/ecs/djangoapp"},
+    "cluster": {
+        "name": "djangoapp",
+        "tags": {
+            "fargate:stack": "djangoapp",
+            "fargate:migrated": "djangoapp-migrate:5",
+            "fargate:worker:celery": "deployed",
+            "fargate:worker:beat": "deployed",
+        },
+        "migrated_task_definition": "djangoapp-migrate:5",
+        "workers": ["beat", "celery"],
+    },
+    "service": {
+        "cluster_name": "djangoapp",
+        "name": "djangoapp-web",
+        "status": "djangoapp-web ACTIVE, djangoapp-web:7, running 1/2",
+        "task_definition": "djangoapp-web:7",
+        "desired_count": 2,
+        "running_count": 1,
+    },
+}
+
+
+def error(stub, method, code, message, params=None, status=400):
+    stub.add_client_error(method, code, message, http_status_code=status, expected_params=params)
+
+
+class Aws:
+    """One stubbed client per service; the answers below are shaped as AWS sends them (botocore validates the
+    parameters and the answer against the service model)."""
+
+    def __init__(self):
+        self.clients = {
+            s: boto3.client(s, region_name=REGION, aws_access_key_id="t", aws_secret_access_key="t") for s in SERVICES
+        }
+        self.stubs = {s: Stubber(c) for s, c in self.clients.items()}
+        self.asked = []  # the services a client was made for
+
+    def client_for(self, service):
+        """The clients as the module makes them (retrying: the calls carry aws_retry=True)."""
+        self.asked.append(service)
+        return RetryingBotoClientWrapper(self.clients[service], ECS_RETRY)
+
+    def __getattr__(self, service):
+        return self.stubs[service]
+
+    # --- network ---
+    def vpcs(self, vpcs=(VPC,), vpc_id=None):
+        params = (
+            {"VpcIds": [vpc_id]}
+            if vpc_id
+            else {
+                "Filters": [
+                    {"Name": "tag:Name", "Values": [STACK]},
+                    {"Name": "tag:fargate:stack", "Values": [STACK]},
+                ]
+            }
+        )
+        answer = [
+            {
+                "VpcId": v,
+                "CidrBlock": "10.0.0.0/16",
+                "State": "available",
+                "OwnerId": ACCOUNT,
+                "InstanceTenancy": "default",
+                "IsDefault": False,
+                "DhcpOptionsId": "dopt-7a8b9c2d",
+                "Tags": [{"Key": "Name", "Value": STACK}, {"Key": "fargate:stack", "Value": STACK}],
+            }
+            for v in vpcs
+        ]
+        self.ec2.add_response("describe_vpcs", {"Vpcs": answer}, params)
+
+    def subnets(self, subnets=None):
+        subnets = SUBNETS if subnets is None else subnets
+        answer = [
+            {
+                "SubnetId": sid,
+                "CidrBlock": cidr,
+                "VpcId": VPC,
+                "State": "available",
+                "AvailabilityZone": "us-east-1a",
+                "AvailableIpAddressCount": 251,
+                "MapPublicIpOnLaunch": cidr.startswith("10.0.0.") or cidr.startswith("10.0.1."),
+                "OwnerId": ACCOUNT,
+                "SubnetArn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:subnet/{sid}",
+            }
+            for cidr, sid in subnets.items()
+        ]
+        self.ec2.add_response(
+            "describe_subnets", {"Subnets": answer}, {"Filters": [{"Name": "vpc-id", "Values": [VPC]}]}
+        )
+
+    def groups(self, groups=None, names=tuple(GROUPS)):
+        groups = GROUPS if groups is None else groups
+        answer = [
+            {
+                "GroupName": name,
+                "GroupId": gid,
+                "VpcId": VPC,
+                "OwnerId": ACCOUNT,
+                "Description": name,
+                "IpPermissions": [],
+                "IpPermissionsEgress": [],
+            }
+            for name, gid in groups.items()
+        ]
+        params = {"Filters": [{"Name": "vpc-id", "Values": [VPC]}, {"Name": "group-name", "Values": list(names)}]}
+        self.ec2.add_response("describe_security_groups", {"SecurityGroups": answer}, params)
+
+    def network(self):
+        self.vpcs()
+        self.subnets()
+        self.groups()
+
+    # --- database ---
+    def secret(self, deleted=False):
+        answer = {
+            "ARN": SECRET_ARN,
+            "Name": "djangoapp/app",
+            "VersionIdsToStages": {"a1b2c3d4-5678-90ab-cdef-EXAMPLE11111": ["AWSCURRENT"]},
+        }
+        if deleted:
+            answer["DeletedDate"] = "2026-12-01T10:00:00Z"
+        self.secretsmanager.add_response("describe_secret", answer, {"SecretId": "djangoapp/app"})
+
+    def instance(self, endpoint=True, status="available"):
+        instance = {
+            "DBInstanceIdentifier": "djangoapp-db",
+            "DBInstanceStatus": status,
+            "Engine": "postgres",
+            "DBName": "app",
+            "DBInstanceArn": f"arn:aws:rds:{REGION}:{ACCOUNT}:db:djangoapp-db",
+        }
+        if endpoint:
+            instance["Endpoint"] = {"Address": HOST, "Port": 5432, "HostedZoneId": "Z2R2ITUGPM61AM"}
+        self.rds.add_response(
+            "describe_db_instances", {"DBInstances": [instance]}, {"DBInstanceIdentifier": "djangoapp-db"}
+        )
+
+    def database(self):
+        self.secret()
+        self.instance()
+
+    # --- image ---
+    def repository(self):
+        repo = {
+            "repositoryArn": REPO_ARN,
+            "registryId": ACCOUNT,
+            "repositoryName": "djangoapp",
+            "repositoryUri": f"{ECR_HOST}/djangoapp",
+            "imageTagMutability": "IMMUTABLE",
+        }
+        self.ecr.add_response("describe_repositories", {"repositories": [repo]}, {"repositoryNames": ["djangoapp"]})
+
+    def tag(self):
+        detail = {"registryId": ACCOUNT, "repositoryName": "djangoapp", "imageDigest": "sha256:" + "a" * 64}
+        detail["imageTags"] = [TAG]
+        self.ecr.add_response(
+            "describe_images",
+            {"imageDetails": [detail]},
+            {"repositoryName": "djangoapp", "imageIds": [{"imageTag": TAG}]},
+        )
+
+    def image(self):
+        self.repository()
+        self.tag()
+
+    # --- load balancer ---
+    def lb(self):
+        lb = {
+            "LoadBalancerArn": LB_ARN,
+            "DNSName": DNS,
+            "LoadBalancerName": "djangoapp-alb",
+            "Scheme": "internet-facing",
+            "VpcId": VPC,
+            "State": {"Code": "active"},
+            "Type": "application",
+        }
+        self.elbv2.add_response("describe_load_balancers", {"LoadBalancers": [lb]}, {"Names": ["djangoapp-alb"]})
+
+    def tg(self):
+        tg = {"TargetGroupArn": TG_ARN, "TargetGroupName": "djangoapp-web", "Protocol": "HTTP", "Port": 8000}
+        self.elbv2.add_response("describe_target_groups", {"TargetGroups": [tg]}, {"Names": ["djangoapp-web"]})
+
+    def load_balancer(self):
+        self.lb()
+        self.tg()
+
+    # --- ECS ---
+    def taskdef(self, family, revision):
+        answer = {
+            "taskDefinition": {
+                "taskDefinitionArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{family}:{revision}",
+                "family": family,
+                "revision": revision,
+                "status": "ACTIVE",
+                "containerDefinitions": [{"name": "web", "image": f"{ECR_HOST}/djangoapp:{TAG}"}],
+            }
+        }
+        self.ecs.add_response("describe_task_definition", answer, {"taskDefinition": family})
+
+    def taskdef_missing(self, family):
+        error(self.ecs, "describe_task_definition", "ClientException", "Unable to describe task definition.",
+              {"taskDefinition": family})  # fmt: skip
+
+    def task_definitions(self):
+        self.taskdef("djangoapp-web", 7)
+        self.taskdef("djangoapp-migrate", 5)
+
+    def cluster(self, status="ACTIVE", missing=False):
+        tags = EXPECTED["cluster"]["tags"]
+        found = [
+            {
+                "clusterArn": CLUSTER_ARN,
+                "clusterName": "djangoapp",
+                "status": status,
+                "tags": [{"key": k, "value": v} for k, v in tags.items()],
+            }
+        ]
+        answer = (
+            {"clusters": [], "failures": [{"arn": CLUSTER_ARN, "reason": "MISSING"}]}
+            if missing
+            else {"clusters": found, "failures": []}
+        )
+        self.ecs.add_response("describe_clusters", answer, {"clusters": ["djangoapp"], "include": ["TAGS"]})
+
+    def service(self, status="ACTIVE"):
+        svc = {
+            "serviceArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/djangoapp/djangoapp-web",
+            "serviceName": "djangoapp-web",
+            "clusterArn": CLUSTER_ARN,
+            "status": status,
+            "desiredCount": 2,
+            "runningCount": 1,
+            "pendingCount": 1,
+            "taskDefinition": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/djangoapp-web:7",
+        }
+        self.ecs.add_response(
+            "describe_services",
+            {"services": [svc], "failures": []},
+            {"cluster": "djangoapp", "services": ["djangoapp-web"]},
+        )
+
+    def part(self, name):
+        getattr(self, name)()
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    a = Aws()
+    serve_clients(monkeypatch, a.clients)
+    for stub in a.stubs.values():
+        stub.activate()
+    yield a
+    for stub in a.stubs.values():
+        stub.assert_no_pending_responses()
+        stub.deactivate()
+
+
+def run(capsys, check_mode=False, **args):
+    names = {"image_tag": TAG, **args.pop("names", {})}
+    return run_module(mod.main, {**CONNECTION, "stack_name": STACK, "names": names, **args}, capsys, check_mode)
+
+
+def lookup(aws, **names):
+    return lk.StackLookup(lk.stack_names(STACK, {"image_tag": TAG, **names}), aws.client_for)
+
+
+# --- every part --------------------------------------------------------------------------------------------------
+def test_every_part_found_in_check_mode_with_one_call_per_resource(aws, capsys):
+    for part in lk.PARTS:
+        aws.part(part)
+    failed, result = run(capsys, check_mode=True)
+    assert not failed, result
+    assert result["stack"] == EXPECTED
+    assert result["missing"] == [] and result["changed"] is False
+    assert result["api_calls"] == sum(len(c) for c in CALLS.values()) == 13
+
+
+@pytest.mark.parametrize("part", lk.PARTS)
+def test_only_the_requested_part_is_described_with_exactly_its_calls(aws, part):
+    aws.part(part)
+    found = lookup(aws)
+    stack, missing = found.describe({part})
+    assert stack == {part: EXPECTED[part]} and missing == []
+    assert found.calls == CALLS[part]
+    assert set(aws.asked) == {c.split(":")[0] for c in CALLS[part]}  # no client made for another service
+
+
+def test_two_parts_through_the_module(aws, capsys):
+    aws.part("load_balancer")
+    aws.part("cluster")
+    failed, result = run(capsys, parts=["cluster", "load_balancer"], names={"image_tag": None})
+    assert not failed, result
+    assert set(result["stack"]) == {"load_balancer", "cluster"} and result["api_calls"] == 3
+
+
+# --- missing parts -----------------------------------------------------------------------------------------------
+def hint(role):
+    return f"run `ansible-playbook site.yml --tags {role}` first."
+
+
+def missing_vpc(aws):
+    aws.vpcs(vpcs=())
+
+
+def missing_subnet(aws):
+    aws.vpcs()
+    aws.subnets({k: v for k, v in SUBNETS.items() if k != "10.0.1.0/24"})
+    aws.groups()
+
+
+def missing_secret(aws):
+    error(aws.secretsmanager, "describe_secret", "ResourceNotFoundException",
+          "Secrets Manager can't find the specified secret.", {"SecretId": "djangoapp/app"})  # fmt: skip
+
+
+def deleted_secret(aws):
+    aws.secret(deleted=True)
+
+
+def missing_instance(aws):
+    aws.secret()
+    error(aws.rds, "describe_db_instances", "DBInstanceNotFound", "DBInstance djangoapp-db not found.",
+          {"DBInstanceIdentifier": "djangoapp-db"}, status=404)  # fmt: skip
+
+
+def creating_instance(aws):
+    aws.secret()
+    aws.instance(endpoint=False, status="creating")
+
+
+def missing_repository(aws):
+    error(aws.ecr, "describe_repositories", "RepositoryNotFoundException",
+          "The repository with name 'djangoapp' does not exist", {"repositoryNames": ["djangoapp"]})  # fmt: skip
+
+
+def missing_tag(aws):
+    aws.repository()
+    error(aws.ecr, "describe_images", "ImageNotFoundException", "The image requested does not exist",
+          {"repositoryName": "djangoapp", "imageIds": [{"imageTag": TAG}]})  # fmt: skip
+
+
+def missing_lb(aws):
+    error(aws.elbv2, "describe_load_balancers", "LoadBalancerNotFound", "The specified load balancer does not exist.",
+          {"Names": ["djangoapp-alb"]})  # fmt: skip
+
+
+def missing_tg(aws):
+    aws.lb()
+    error(aws.elbv2, "describe_target_groups", "TargetGroupNotFound", "One or more target groups not found",
+          {"Names": ["djangoapp-web"]})  # fmt: skip
+
+
+def missing_migrate(aws):
+    aws.taskdef("djangoapp-web", 7)
+    aws.taskdef_missing("djangoapp-migrate")
+
+
+def missing_cluster(aws):
+    aws.cluster(missing=True)
+
+
+def inactive_cluster(aws):
+    aws.cluster(status="INACTIVE")
+
+
+def missing_service_cluster(aws):
+    error(aws.ecs, "describe_services", "ClusterNotFoundException", "Cluster not found.",
+          {"cluster": "djangoapp", "services": ["djangoapp-web"]})  # fmt: skip
+
+
+def draining_service(aws):
+    aws.service(status="DRAINING")
+
+
+MISSING = [
+    (missing_vpc, "network", f"network: no VPC tagged Name=djangoapp found (found 0): {hint('network')}"),
+    (
+        missing_subnet,
+        "network",
+        "network: the stack's subnets or security groups are missing (public ['subnet-b2a1cd477d0f98778', ''],"
+        " private ['subnet-6ab82ea41d6310dca', 'subnet-1febfee0602cf65b4'], security groups [('djangoapp-alb',"
+        " 'sg-351e7c86e18acd3f0'), ('djangoapp-app', 'sg-42fd8aaeb3c6be6d4'), ('djangoapp-db',"
+        f" 'sg-63bf4f2665309f509')]): {hint('network')}",
+    ),
+    (missing_secret, "database", f"rds_secret: the secret djangoapp/app does not exist: {hint('rds_secret')}"),
+    (
+        deleted_secret,
+        "database",
+        f"rds_secret: the secret djangoapp/app is scheduled for deletion: {hint('rds_secret')}",
+    ),
+    (
+        missing_instance,
+        "database",
+        "rds_secret: the database instance djangoapp-db does not exist or has no endpoint yet (status missing): "
+        + hint("rds_secret"),
+    ),
+    (
+        creating_instance,
+        "database",
+        "rds_secret: the database instance djangoapp-db does not exist or has no endpoint yet (status creating): "
+        + hint("rds_secret"),
+    ),
+    (
+        missing_repository,
+        "image",
+        f"ecr_image: the repository djangoapp or its image tag {TAG} (the current sources) is missing in ECR: "
+        + hint("ecr_image"),
+    ),
+    (
+        missing_tag,
+        "image",
+        f"ecr_image: the repository djangoapp or its image tag {TAG} (the current sources) is missing in {ECR_HOST}: "
+        + hint("ecr_image"),
+    ),
+    (
+        missing_lb,
+        "load_balancer",
+        f"alb: load balancer djangoapp-alb or target group djangoapp-web not found: {hint('alb')}",
+    ),
+    (
+        missing_tg,
+        "load_balancer",
+        f"alb: load balancer djangoapp-alb or target group djangoapp-web not found: {hint('alb')}",
+    ),
+    (
+        missing_migrate,
+        "task_definitions",
+        "ecs_taskdefs: task definitions djangoapp-web / djangoapp-migrate not found (ok; djangoapp-migrate: Unable to"
+        f" describe task definition.): {hint('ecs_taskdefs')}",
+    ),
+    (missing_cluster, "cluster", f"ecs_service: cluster djangoapp not found: {hint('ecs_service')}"),
+    (inactive_cluster, "cluster", f"ecs_service: cluster djangoapp not found: {hint('ecs_service')}"),
+    (
+        missing_service_cluster,
+        "service",
+        f"ecs_service: service djangoapp-web not found in cluster djangoapp: {hint('ecs_service')}",
+    ),
+    (
+        draining_service,
+        "service",
+        f"ecs_service: service djangoapp-web not found in cluster djangoapp: {hint('ecs_service')}",
+    ),
+]
+
+
+@pytest.mark.parametrize("answer, part, message", MISSING, ids=[m[0].__name__ for m in MISSING])
+def test_a_missing_part_fails_with_the_owning_roles_message(aws, capsys, answer, part, message):
+    answer(aws)
+    failed, result = run(capsys, parts=[part])
+    assert failed
+    assert result["msg"] == message
+    assert result["missing"] == [{"part": part, "message": message}]
+
+
+@pytest.mark.parametrize("answer, part, message", MISSING[::3], ids=[m[0].__name__ for m in MISSING[::3]])
+def test_with_require_false_a_missing_part_is_empty_and_listed(aws, capsys, answer, part, message):
+    answer(aws)
+    failed, result = run(capsys, parts=[part], require=False)
+    assert not failed, result
+    assert result["stack"] == {part: {}}
+    assert result["missing"] == [{"part": part, "message": message}]
+
+
+def test_a_missing_load_balancer_costs_no_target_group_call(aws):
+    missing_lb(aws)
+    found = lookup(aws)
+    stack, missing = found.describe({"load_balancer"})
+    assert found.calls == ["elbv2:describe_load_balancers"] and stack == {"load_balancer": {}}
+
+
+def test_several_missing_parts_are_all_listed_and_the_others_returned(aws, capsys):
+    missing_vpc(aws)
+    aws.database()
+    missing_lb(aws)
+    failed, result = run(capsys, parts=["load_balancer", "database", "network"])
+    assert failed
+    assert [m["part"] for m in result["missing"]] == ["network", "load_balancer"]
+    assert result["msg"] == " ".join(m["message"] for m in result["missing"])
+    assert result["stack"]["database"] == EXPECTED["database"]
+
+
+# --- network -----------------------------------------------------------------------------------------------------
+def test_an_existing_vpc_takes_the_given_subnets_and_skips_describe_subnets(aws):
+    aws.vpcs(vpcs=["vpc-0feedfacecafe0001"], vpc_id="vpc-0feedfacecafe0001")
+    aws.ec2.add_response(
+        "describe_security_groups",
+        {
+            "SecurityGroups": [
+                {"GroupName": n, "GroupId": g, "VpcId": "vpc-0feedfacecafe0001"} for n, g in GROUPS.items()
+            ]
+        },
+        {
+            "Filters": [
+                {"Name": "vpc-id", "Values": ["vpc-0feedfacecafe0001"]},
+                {"Name": "group-name", "Values": list(GROUPS)},
+            ]
+        },
+    )
+    found = lookup(aws, vpc_id="vpc-0feedfacecafe0001", public_subnet_ids=["subnet-p1", "subnet-p2"],
+                   private_subnet_ids=["subnet-q1", "subnet-q2"])  # fmt: skip
+    stack, missing = found.describe({"network"})
+    assert missing == []
+    assert stack["network"]["public_subnet_ids"] == ["subnet-p1", "subnet-p2"]
+    assert stack["network"]["private_subnet_ids"] == ["subnet-q1", "subnet-q2"]
+    assert stack["network"]["vpc_id"] == "vpc-0feedfacecafe0001"
+    assert found.calls == ["ec2:describe_vpcs", "ec2:describe_security_groups"]
+
+
+def test_an_existing_vpc_that_does_not_exist(aws):
+    error(aws.ec2, "describe_vpcs", "InvalidVpcID.NotFound", "The vpc ID 'vpc-0feedfacecafe0001' does not exist",
+          {"VpcIds": ["vpc-0feedfacecafe0001"]})  # fmt: skip
+    found = lookup(aws, vpc_id="vpc-0feedfacecafe0001", public_subnet_ids=["subnet-p1"], private_subnet_ids=["s-q1"])
+    dummy, missing = found.describe({"network"})
+    assert missing == [
+        {"part": "network", "message": f"network: no VPC vpc-0feedfacecafe0001 found (found 0): {hint('network')}"}
+    ]
+
+
+def test_subnets_are_classified_by_cidr_whatever_the_order_and_other_subnets(aws):
+    aws.vpcs()
+    shuffled = {"10.0.11.0/24": "subnet-d", "10.0.200.0/24": "subnet-other", "10.0.1.0/24": "subnet-b"}
+    shuffled |= {"10.0.10.0/24": "subnet-c", "10.0.0.0/24": "subnet-a"}
+    aws.subnets(shuffled)
+    aws.groups(names=["shop-public", "djangoapp-app", "djangoapp-db"],
+               groups={"djangoapp-db": "sg-d", "shop-public": "sg-a", "djangoapp-app": "sg-b"})  # fmt: skip
+    stack, dummy = lookup(aws, security_group_names={"alb": "shop-public"}).describe({"network"})
+    net = stack["network"]
+    assert net["public_subnet_ids"] == ["subnet-a", "subnet-b"]
+    assert net["private_subnet_ids"] == ["subnet-c", "subnet-d"]
+    assert [net[f"{k}_security_group_id"] for k in ("alb", "app", "db")] == ["sg-a", "sg-b", "sg-d"]
+
+
+def test_the_filter_and_the_module_share_one_subnet_classification():
+    from ansible_collections.django_ecs.fargate.plugins.filter import fargate_network
+
+    filters = fargate_network.FilterModule().filters()
+    assert filters["subnet_ids"] is lk.subnet_ids
+    assert filters["security_group_ids"] is lk.security_group_ids
+
+
+# --- database: the secret is described, never read --------------------------------------------------------------
+def test_the_secret_value_is_never_requested(aws, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("GetSecretValue called")
+
+    monkeypatch.setattr(aws.clients["secretsmanager"], "get_secret_value", refuse)
+    aws.database()
+    found = lookup(aws)
+    stack, dummy = found.describe({"database"})
+    assert found.calls == ["secretsmanager:describe_secret", "rds:describe_db_instances"]
+    assert stack["database"]["secret_arn"] == SECRET_ARN
+    assert "SecretString" not in repr(stack) and "password" not in repr(stack)
+
+
+def test_the_database_name_defaults_when_the_instance_reports_none(aws):
+    aws.secret()
+    aws.rds.add_response(
+        "describe_db_instances",
+        {"DBInstances": [{"DBInstanceIdentifier": "djangoapp-db", "Endpoint": {"Address": HOST, "Port": 5432}}]},
+        {"DBInstanceIdentifier": "djangoapp-db"},
+    )
+    stack, dummy = lookup(aws, db_name="shop").describe({"database"})
+    assert stack["database"]["name"] == "shop" and stack["database"]["port"] == 5432
+
+
+# --- image: ECR or a registry -----------------------------------------------------------------------------------
+def test_image_in_a_loopback_registry_is_checked_with_a_head_over_http(aws):
+    aws.repository()
+    heads = []
+    found = lk.StackLookup(
+        lk.stack_names(STACK, {"image_tag": TAG, "registry": "127.0.0.1:5057"}),
+        aws.client_for,
+        registry_head=lambda url: heads.append(url) or 200,
+    )
+    stack, missing = found.describe({"image"})
+    assert heads == [f"http://127.0.0.1:5057/v2/djangoapp/manifests/{TAG}"]
+    assert found.calls == ["ecr:describe_repositories"]  # no DescribeImages
+    assert stack["image"] == {
+        "image": f"127.0.0.1:5057/djangoapp:{TAG}",
+        "image_tag": TAG,
+        "repository_arn": REPO_ARN,
+        "registry": "127.0.0.1:5057",
+    }
+
+
+def test_image_missing_from_the_registry(aws, capsys, monkeypatch):
+    aws.repository()
+    monkeypatch.setattr(lk, "head_manifest", lambda url: 404)
+    failed, result = run(capsys, parts=["image"], names={"registry": "127.0.0.1:5057"})
+    assert failed
+    assert result["msg"] == (
+        f"ecr_image: the repository djangoapp or its image tag {TAG} (the current sources) is missing in"
+        f" 127.0.0.1:5057: {hint('ecr_image')}"
+    )
+
+
+@pytest.mark.parametrize("answer", [500, lk.RegistryError("<urlopen error [Errno 111] Connection refused>")])
+def test_a_registry_that_does_not_answer_fails_even_without_require(aws, capsys, monkeypatch, answer):
+    aws.repository()
+
+    def head(url):
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(lk, "head_manifest", head)
+    failed, result = run(capsys, parts=["image"], require=False, names={"registry": "registry.example.com"})
+    assert failed
+    assert result["msg"].startswith(
+        "ecr_image: the registry registry.example.com (ecr_image_registry) did not answer ("
+    )
+    assert ("HTTP 500" if answer == 500 else "Connection refused") in result["msg"]
+
+
+@pytest.mark.parametrize(
+    "registry, scheme, url",
+    [
+        ("127.0.0.1:5057", "", "http://127.0.0.1:5057/v2/app/manifests/t1"),
+        ("localhost:5000", "", "http://localhost:5000/v2/app/manifests/t1"),
+        ("localhost", "", "http://localhost/v2/app/manifests/t1"),
+        ("[::1]:5000", "", "http://[::1]:5000/v2/app/manifests/t1"),
+        ("localhost.example.com", "", "https://localhost.example.com/v2/app/manifests/t1"),
+        ("registry.example.com", "", "https://registry.example.com/v2/app/manifests/t1"),
+        ("10.0.0.5:5000", "http", "http://10.0.0.5:5000/v2/app/manifests/t1"),
+    ],
+)
+def test_manifest_url_scheme(registry, scheme, url):
+    assert lk.manifest_url(registry, "app", "t1", scheme) == url
+
+
+class _Registry(http.server.BaseHTTPRequestHandler):
+    def do_HEAD(self):  # noqa: N802 - http.server's name
+        ok = self.path == "/v2/app/manifests/t1" and "manifest.v2+json" in self.headers.get("Accept", "")
+        self.send_response(200 if ok else 404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_head_manifest_on_a_real_http_server():
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Registry)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}/v2/app/manifests"
+        assert lk.head_manifest(f"{base}/t1") == 200
+        assert lk.head_manifest(f"{base}/t2") == 404
+    finally:
+        server.shutdown()
+        server.server_close()
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(lk.RegistryError):
+        lk.head_manifest(f"http://127.0.0.1:{port}/v2/app/manifests/t1", timeout=5)
+
+
+# --- load balancer: the app URL ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "configured, domains, https, url",
+    [
+        ("", [], False, f"http://{DNS}"),
+        ("", [], True, f"https://{DNS}"),
+        ("", ["shop.example.com", "www.shop.example.com"], True, "https://shop.example.com"),
+        ("", ["shop.example.com"], False, f"http://{DNS}"),
+        ("http://djangoapp-alb.localhost:20550", ["shop.example.com"], True, "http://djangoapp-alb.localhost:20550"),
+    ],
+)
+def test_app_url_rules(configured, domains, https, url):
+    assert lk.app_url(configured, domains, https, DNS) == url
+
+
+def test_the_load_balancer_part_carries_the_app_url_and_domain_names(aws):
+    aws.load_balancer()
+    stack, dummy = lookup(aws, domain_names=["shop.example.com"], https=True).describe({"load_balancer"})
+    assert stack["load_balancer"]["app_url"] == "https://shop.example.com"
+    assert stack["load_balancer"]["domain_names"] == ["shop.example.com"]
+
+
+# --- options, errors ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"names": {"image_tag": None}}, "names.image_tag is required for the image part"),
+        (
+            {"parts": ["network"], "names": {"vpc_id": "vpc-1", "public_subnet_ids": ["subnet-1"]}},
+            "names.private_subnet_ids is required with names.vpc_id",
+        ),
+        ({"names": {"alb_nmae": "x"}}, "alb_nmae"),
+        ({"names": {"security_group_names": {"web": "x"}}}, "web"),
+        ({"parts": ["alb"]}, "parts"),
+    ],
+)
+def test_bad_options_fail_before_any_call(aws, capsys, args, message):
+    failed, result = run(capsys, **args)
+    assert failed and message in result["msg"], result
+    assert aws.asked == []
+
+
+def test_an_aws_error_fails_naming_what_was_read(aws, capsys):
+    error(aws.ecs, "describe_clusters", "AccessDeniedException", "not authorized to perform ecs:DescribeClusters",
+          {"clusters": ["djangoapp"], "include": ["TAGS"]})  # fmt: skip
+    failed, result = run(capsys, parts=["cluster"])
+    assert failed
+    assert result["msg"].startswith("Failed while describing cluster djangoapp")
+    assert result["error"]["code"] == "AccessDeniedException"
+
+
+def test_the_names_follow_the_roles_defaults():
+    n = lk.stack_names("shop", {"alb_name": "front", "security_group_names": {"db": "shop-postgres"}})
+    assert n["alb_name"] == "front" and n["target_group_name"] == "shop-web"
+    assert n["security_group_names"] == {"alb": "shop-alb", "app": "shop-app", "db": "shop-postgres"}
+    assert (n["secret_name"], n["db_instance_id"], n["repository_name"]) == ("shop/app", "shop-db", "shop")
+    assert (n["web_family"], n["migrate_family"], n["log_group"]) == ("shop-web", "shop-migrate", "/ecs/shop")
+    assert (n["cluster_name"], n["service_name"], n["vpc_name"]) == ("shop", "shop-web", "shop")
