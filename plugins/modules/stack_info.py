@@ -323,7 +323,8 @@ missing:
       message: "alb: load balancer djangoapp-alb or target group djangoapp-web not found: run
         `ansible-playbook site.yml --tags alb` first."
 api_calls:
-  description: How many AWS API calls the look-up made (a registry HEAD is not one).
+  description: How many AWS API calls the look-up made (the automatic retries of a throttled call and the registry
+    HEAD not counted).
   returned: always
   type: int
   sample: 13
