@@ -41,6 +41,9 @@ sanity: venv  ## Every ansible-test sanity test on a temporary collection copy (
 docs-lint: venv  ## antsibull-docs lint of the plugins' and roles' docs (as the Ansible docsite renders them)
 	@bash scripts/docs-lint.sh
 
+benchmark: venv  ## Wall time, tasks and AWS calls of the common runs (no-op site.yml, --tags alb, --tags migrate, ...) against `make demo`'s stack
+	$(BIN)/python scripts/benchmark.py
+
 mutation: venv  ## mutmut over plugins/module_utils/ and plugins/modules/ against tests/unit, score per file (~15 min; not in `make test`)
 	@bash scripts/mutation.sh
 

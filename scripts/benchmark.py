@@ -62,7 +62,7 @@ def run_case(case: str, log: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("cases", nargs="*", default=CASES)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -72,7 +72,7 @@ def main() -> None:
         sys.exit(f"{log} is missing: start the stack first (make demo)")
     results = []
     for case in args.cases:
-        runs = [run_case(case, log) for _ in range(args.repeat)]
+        runs = [run_case(case, log) for _repeat in range(args.repeat)]
         best = runs[-1]  # calls and tasks are the same every time; the median wall time
         results.append({**best, "seconds": statistics.median(r["seconds"] for r in runs)})
     print(f"{'case':32} {'wall s':>7} {'tasks':>6} {'skipped':>8} {'changed':>8} {'AWS calls':>10}")
