@@ -4,7 +4,7 @@ VENV  := .venv
 BIN   := $(VENV)/bin
 export ANSIBLE_FORCE_COLOR ?= 1
 
-.PHONY: help venv docker up demo deploy migrate down test lint sanity docs-lint unit mutation molecule clean
+.PHONY: help venv docker up demo deploy migrate down test lint sanity docs-lint unit mutation molecule benchmark clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
