@@ -1012,6 +1012,10 @@ def valid_params(**kw):
         "maximum_percent": 200,
         "wait_timeout": 900,
         "failure_events": 10,
+        "state": "present",
+        "ignore_missing": False,
+        "tags": None,
+        "force_new_deployment": False,
     }
     params.update(kw)
     return params
