@@ -305,7 +305,7 @@ service_status:
   type: str
   sample: ACTIVE
 previous_desired_count:
-  description: The service's desired count before the change (null for a missing or C(INACTIVE) service).
+  description: The service's desired count before the change (null unless the service was C(ACTIVE)).
   returned: with O(state=scaled) or O(state=absent)
   type: int
   sample: 2
@@ -886,7 +886,7 @@ class Deployer:
         self.result.update(
             service_status=status,
             service_arn=(service or {}).get("serviceArn"),
-            previous_desired_count=(service or {}).get("desiredCount") if status != "INACTIVE" else None,
+            previous_desired_count=service.get("desiredCount") if status == "ACTIVE" else None,
         )
         if service:
             self.result["running_count"] = service.get("runningCount", 0)
