@@ -14,9 +14,9 @@ short_description: Create, update, scale or delete a Fargate ECS service and wai
 version_added: 0.1.0
 description:
   - With O(state=present) (the default) it deploys the service as described below.
-  - With O(state=scaled) it changes only the desired count of an existing service. It makes one C(DescribeServices), then
-    C(UpdateService) with nothing but C(desiredCount) when the count differs (no task definition or deployment
-    configuration is sent back, so nothing else can change). It returns the count it found
+  - With O(state=scaled) it changes only the desired count of an existing service. It makes one
+    C(DescribeServices), then C(UpdateService) with nothing but C(desiredCount) when the count differs (no task
+    definition or deployment configuration is sent back, so nothing else can change). It returns the count it found
     (RV(previous_desired_count)) so a later task can restore it. With O(wait=true) it waits until the service runs
     exactly O(desired_count) tasks and starts none (for 0, until every task stopped). A missing, C(DRAINING) or
     C(INACTIVE) service fails, unless O(ignore_missing=true).
