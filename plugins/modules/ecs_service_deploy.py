@@ -910,9 +910,8 @@ class Deployer:
             events = recent_events(last, p["failure_events"])
             self.result["events"] = events
             detail = "\n".join(events) if events else "(no service events)"
-            self.module.fail_json(
-                msg=f"Waiting for {what} failed: {message}\nLast service events:\n{detail}", **self.result
-            )
+            summary = message if state == "timeout" else f"Waiting for {what} failed: {message}"
+            self.module.fail_json(msg=f"{summary}\nLast service events:\n{detail}", **self.result)
 
     def scale(self):
         p = self.params

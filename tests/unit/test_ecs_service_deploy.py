@@ -1240,7 +1240,9 @@ def test_scale_wait_times_out_with_the_events_and_the_previous_count(aws, capsys
         describe_plain(aws, counted(0, running=1))
     failed, result = run(scale_args(wait_timeout=20), capsys)
     assert failed and sum(aws.clock.sleeps) == pytest.approx(20)
-    assert "timed out after 20 s waiting for service 'djangoapp-web' to run 0 task(s): running 1/0" in result["msg"]
+    assert result["msg"].startswith(
+        "timed out after 20 s waiting for service 'djangoapp-web' to run 0 task(s): running 1/0"
+    )
     assert "has reached a steady state" in result["msg"] and len(result["events"]) == 1
     # The caller restores from the failed result too (migrate.yml's always: block).
     assert result["previous_desired_count"] == 2 and result["changed"]
@@ -1253,7 +1255,9 @@ def test_scale_wait_fails_when_the_service_goes_away(aws, capsys):
     )
     describe_plain(aws, counted(0, running=0, status="DRAINING"))
     failed, result = run(scale_args(), capsys)
-    assert failed and "the service is DRAINING" in result["msg"]
+    assert failed and result["msg"].startswith(
+        "Waiting for service 'djangoapp-web' to run 0 task(s) failed: the service is DRAINING\nLast service events:"
+    )
 
 
 # ---- state=absent ----------------------------------------------------------------------------------------------
@@ -1328,7 +1332,9 @@ def test_delete_wait_times_out(aws, capsys):
     for _poll in range(2):  # 5 + 5 = 10 s
         describe_plain(aws, counted(0, running=1, status="DRAINING"))
     failed, result = run(absent_args(wait_timeout=10), capsys)
-    assert failed and "timed out after 10 s waiting for service 'djangoapp-web' to be INACTIVE" in result["msg"]
+    assert failed and result["msg"].startswith(
+        "timed out after 10 s waiting for service 'djangoapp-web' to be INACTIVE"
+    )
     assert "the service is DRAINING, running 1 task(s)" in result["msg"]
 
 
