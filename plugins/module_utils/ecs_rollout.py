@@ -111,27 +111,67 @@ def poll_delays(timeout, initial=INITIAL_DELAY, backoff=BACKOFF, maximum=MAX_DEL
         delay = min(delay * backoff, maximum)
 
 
-def wait_for_rollout(describe, task_definition, timeout, sleep=time.sleep, clock=time.monotonic, **schedule):
-    """Poll ``describe()`` (returns a service dict or None) until the rollout ends or ``timeout`` passes.
+def wait_until(describe, check, timeout, what, sleep=time.sleep, clock=time.monotonic, **schedule):
+    """Poll ``describe()`` until ``check(result)`` says something other than in_progress, or ``timeout`` passes.
 
-    Returns ``(state, message, service, polls)``; state ``timeout`` when the time ran out while in progress.
+    ``check`` returns ``(state, message)``; ``what`` names the awaited thing in the timeout message. Sleeps follow
+    :func:`poll_delays` (``schedule`` overrides it). Returns ``(state, message, last result, polls)``; state
+    ``timeout`` when the time ran out while in progress.
     """
     deadline = clock() + float(timeout)
     delays = poll_delays(timeout, **schedule)
     polls = 0
     while True:
-        service = describe()
+        result = describe()
         polls += 1
-        state, message = classify(service, task_definition)
+        state, message = check(result)
         if state != IN_PROGRESS:
-            return state, message, service, polls
+            return state, message, result, polls
         remaining = deadline - clock()
         delay = next(delays, None)
         if delay is None or remaining <= 0:
-            return (
-                "timeout",
-                f"timed out after {timeout} s waiting for the rollout of {task_definition}: {message}",
-                (service),
-                polls,
-            )
+            return "timeout", f"timed out after {timeout} s waiting for {what}: {message}", result, polls
         sleep(min(delay, remaining))
+
+
+def wait_for_rollout(describe, task_definition, timeout, sleep=time.sleep, clock=time.monotonic, **schedule):
+    """Poll ``describe()`` (returns a service dict or None) until the rollout ends or ``timeout`` passes.
+
+    Returns ``(state, message, service, polls)``; state ``timeout`` when the time ran out while in progress.
+    """
+    return wait_until(
+        describe,
+        lambda service: classify(service, task_definition),
+        timeout,
+        f"the rollout of {task_definition}",
+        sleep=sleep,
+        clock=clock,
+        **schedule,
+    )
+
+
+def classify_count(service, desired_count):
+    """A DescribeServices ``service`` (None: missing) against a scale to ``desired_count``.
+
+    completed when it runs exactly that many tasks and starts none; failed when the service is gone or no longer
+    ACTIVE; in_progress otherwise.
+    """
+    if not service:
+        return FAILED, "the service does not exist (any more)"
+    if service.get("status") != "ACTIVE":
+        return FAILED, f"the service is {service.get('status')}"
+    running, pending = service.get("runningCount", 0), service.get("pendingCount", 0)
+    counts = f"running {running}/{desired_count}, pending {pending}"
+    if running == desired_count and pending == 0:
+        return COMPLETED, f"the service runs {desired_count} task(s) ({counts})"
+    return IN_PROGRESS, counts
+
+
+def classify_deletion(service):
+    """A DescribeServices ``service`` (None: missing) after DeleteService: completed once INACTIVE or gone."""
+    if not service:
+        return COMPLETED, "the service is gone (MISSING)"
+    status = service.get("status")
+    if status == "INACTIVE":
+        return COMPLETED, "the service is INACTIVE"
+    return IN_PROGRESS, f"the service is {status}, running {service.get('runningCount', 0)} task(s)"

@@ -10,9 +10,20 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: ecs_service_deploy
-short_description: Create or update a Fargate ECS service and wait for its rollout to complete
+short_description: Create, update, scale or delete a Fargate ECS service and wait for it
 version_added: 0.1.0
 description:
+  - With O(state=present) (the default) it deploys the service as described below.
+  - With O(state=scaled) it changes only the desired count of an existing service. It makes one
+    C(DescribeServices), then C(UpdateService) with nothing but C(desiredCount) when the count differs (no task
+    definition or deployment configuration is sent back, so nothing else can change). It returns the count it found
+    (RV(previous_desired_count)) so a later task can restore it. With O(wait=true) it waits until the service runs
+    exactly O(desired_count) tasks and starts none (for 0, until every task stopped). A missing, C(DRAINING) or
+    C(INACTIVE) service fails, unless O(ignore_missing=true).
+  - With O(state=absent) it deletes the service with C(DeleteService) and C(force=true) (ECS scales it to 0 and
+    stops its tasks, so no scale-down is needed first). With O(wait=true) it waits until the service is
+    C(INACTIVE) or gone. A missing or C(INACTIVE) service (or a missing cluster) is no change, after one
+    C(DescribeServices); a C(DRAINING) one is no change either, and is awaited with O(wait=true).
   - Creates the service, or compares every managed setting with C(DescribeServices) and calls
     C(UpdateService) with only what differs. A no-op run makes one API call.
   - Managed settings are the task definition (compared as C(family:revision)), desired count, subnets,
@@ -59,18 +70,37 @@ options:
     type: str
     choices: [enabled, disabled, enhanced]
     version_added: 0.1.0
+  state:
+    description:
+      - V(present) creates or updates the service (or, without O(name), only the cluster).
+      - V(scaled) sets only the desired count of an existing service (O(name) and O(desired_count) required).
+      - V(absent) deletes the service (O(name) required).
+      - With V(scaled) and V(absent), the options that describe the service (O(task_definition), O(subnets),
+        O(security_groups), O(tags), O(create_cluster), O(force_new_deployment)) are refused.
+    type: str
+    choices: [present, scaled, absent]
+    default: present
+    version_added: 0.2.0
+  ignore_missing:
+    description:
+      - With O(state=scaled), a missing, C(DRAINING) or C(INACTIVE) service (or a missing cluster) is no error; the
+        module changes nothing and returns RV(previous_desired_count) null (e.g. a migration before the first
+        deploy). Only with O(state=scaled).
+    type: bool
+    default: false
+    version_added: 0.2.0
   name:
-    description: Service name. Omit to ensure only the cluster.
+    description: Service name. Omit to ensure only the cluster (O(state=present)).
     type: str
     version_added: 0.1.0
   task_definition:
-    description: Task definition as C(family:revision) (or its ARN). Required with O(name).
+    description: Task definition as C(family:revision) (or its ARN). Required with O(name) and O(state=present).
     type: str
     version_added: 0.1.0
   desired_count:
-    description: Number of tasks.
+    description:
+      - Number of tasks. With O(state=present), 1 when omitted. Required with O(state=scaled).
     type: int
-    default: 1
     version_added: 0.1.0
   manage_desired_count:
     description: Compare O(desired_count) on existing services. Set V(false) when autoscaling owns the count.
@@ -78,12 +108,12 @@ options:
     default: true
     version_added: 0.1.0
   subnets:
-    description: Subnet ids of the tasks (1-16).
+    description: Subnet ids of the tasks (1-16). Required with O(name) and O(state=present).
     type: list
     elements: str
     version_added: 0.1.0
   security_groups:
-    description: Security group ids of the tasks (1-5).
+    description: Security group ids of the tasks (1-5). Required with O(name) and O(state=present).
     type: list
     elements: str
     version_added: 0.1.0
@@ -168,17 +198,22 @@ options:
     default: true
     version_added: 0.1.0
   wait:
-    description: After a change, wait for the rollout (PRIMARY deployment COMPLETED, every task running).
+    description:
+      - With O(state=present), after a change, wait for the rollout (PRIMARY deployment COMPLETED, every task running).
+      - With O(state=scaled), wait until the service runs exactly O(desired_count) tasks and starts none (also when
+        the count was already right but tasks were still stopping).
+      - With O(state=absent), wait until the service is C(INACTIVE) or gone (every task stopped).
+      - Not in check mode. Polls C(DescribeServices) every 5 s, backing off to 15 s.
     type: bool
     default: true
     version_added: 0.1.0
   wait_timeout:
-    description: Seconds to wait for the rollout.
+    description: Seconds to wait for the rollout, the scale or the deletion.
     type: int
     default: 900
     version_added: 0.1.0
   failure_events:
-    description: How many of the newest service events to report when the rollout fails.
+    description: How many of the newest service events to report when the rollout (or a scale or deletion wait) fails.
     type: int
     default: 10
     version_added: 0.1.0
@@ -210,6 +245,34 @@ EXAMPLES = r"""
         container_port: 8000
     health_check_grace_period_seconds: 60
     wait: true
+
+- name: Scale the web service to 0 (only its desired count changes) and wait for its tasks to stop
+  django_ecs.fargate.ecs_service_deploy:
+    state: scaled
+    cluster: djangoapp
+    name: djangoapp-web
+    desired_count: 0
+    ignore_missing: true  # no service yet (first deploy): nothing to scale
+    wait: true
+    wait_timeout: 600
+  register: scaled_down
+
+- name: Scale it back to the count it had
+  django_ecs.fargate.ecs_service_deploy:
+    state: scaled
+    cluster: djangoapp
+    name: djangoapp-web
+    desired_count: "{{ scaled_down.previous_desired_count }}"
+    wait: false
+  when: scaled_down.previous_desired_count is not none
+
+- name: Delete a worker service and wait until it is INACTIVE
+  django_ecs.fargate.ecs_service_deploy:
+    state: absent
+    cluster: djangoapp
+    name: djangoapp-worker-celery
+    wait: true
+    wait_timeout: 900
 """
 
 RETURN = r"""
@@ -231,15 +294,48 @@ service_name:
   returned: when O(name) is given
   type: str
 service_arn:
-  description: Service ARN (null in check mode before creation).
+  description: Service ARN (null in check mode before creation, and for a missing service).
   returned: when O(name) is given
   type: str
+service_status:
+  description: >-
+    The service's status as found before any change: C(ACTIVE), C(DRAINING), C(INACTIVE), or C(MISSING) (unknown
+    service or cluster).
+  returned: with O(state=scaled) or O(state=absent)
+  type: str
+  sample: ACTIVE
+previous_desired_count:
+  description: The service's desired count before the change (null unless the service was C(ACTIVE)).
+  returned: with O(state=scaled) or O(state=absent)
+  type: int
+  sample: 2
+desired_count:
+  description: The desired count asked for.
+  returned: with O(state=scaled)
+  type: int
+  sample: 0
+running_count:
+  description: The service's running count as last described (after the wait, when the module waited).
+  returned: with O(state=scaled) or O(state=absent), when the service exists
+  type: int
+  sample: 0
+awaited:
+  description: Whether the module checked the counts (O(state=scaled)) or the status (O(state=absent)) until done.
+  returned: with O(state=scaled) or O(state=absent)
+  type: bool
+waited_seconds:
+  description: Seconds spent waiting (0 when the first answer was already the end state).
+  returned: with O(state=scaled) or O(state=absent)
+  type: float
+  sample: 20.0
 task_definition:
   description: The task definition deployed, as C(family:revision).
-  returned: when O(name) is given
+  returned: when O(name) is given and O(state=present)
   type: str
 changes:
-  description: Settings that differed (and were, or in check mode would be, updated).
+  description: >-
+    Settings that differed (and were, or in check mode would be, updated); V(service) when a service is created or
+    deleted.
   returned: always
   type: list
   elements: str
@@ -266,24 +362,24 @@ rollout_state:
   description:
     - C(completed), C(in_progress), C(failed), C(rolled_back), C(timeout), C(not_deployed) (check mode before
       creation) or C(not_awaited) (O(wait=false)).
-  returned: when O(name) is given
+  returned: when O(name) is given and O(state=present)
   type: str
 rollout_message:
   description: Human summary of the PRIMARY deployment.
-  returned: when O(name) is given
+  returned: when O(name) is given and O(state=present)
   type: str
 rollout_awaited:
   description: Whether the module waited for the rollout.
-  returned: when O(name) is given
+  returned: when O(name) is given and O(state=present)
   type: bool
 events:
   description: Newest service events (on failure, or after a wait).
-  returned: when the rollout was awaited or failed
+  returned: when the rollout was awaited or failed, or a scale or deletion wait failed
   type: list
   elements: str
 service:
   description: The service as DescribeServices/UpdateService returned it, snake_case (tags untouched).
-  returned: when O(name) is given and not in check mode before creation
+  returned: when O(name) is given, O(state=present), and not in check mode before creation
   type: dict
 """
 
@@ -305,13 +401,17 @@ from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry impor
     is_iam_propagation_error,
 )
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_rollout import (
+    COMPLETED,
     FAILED,
     ROLLED_BACK,
     classify,
+    classify_count,
+    classify_deletion,
     describe_primary,
     recent_events,
     task_definition_ref,
     wait_for_rollout,
+    wait_until,
 )
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_taskdef_compare import (
     dict_to_tags,
@@ -362,14 +462,26 @@ def validate(params):
         errors.append(f"cluster={cluster!r} is invalid: 1-255 letters, digits, hyphens or underscores")
     if params["container_insights"] and not params["create_cluster"]:
         errors.append("container_insights is only managed with create_cluster=true")
+    if params["wait_timeout"] < 1:
+        errors.append(f"wait_timeout={params['wait_timeout']} is invalid: use 1 or more seconds")
+    if params["failure_events"] < 0:
+        errors.append(f"failure_events={params['failure_events']} is invalid: use 0 or more")
+    state = params["state"]
+    if params["ignore_missing"] and state != "scaled":
+        errors.append(f"ignore_missing is only used with state=scaled (state={state})")
+    if state != "present":
+        return errors + validate_scale_or_delete(params)
     if params["name"] is None:
         return errors
     if not NAME_RE.match(params["name"]):
         errors.append(f"name={params['name']!r} is invalid: 1-255 letters, digits, hyphens or underscores")
+    missing = [key for key in ("task_definition", "subnets", "security_groups") if params[key] is None]
+    if missing:
+        return errors + [f"missing parameter(s) required by 'name': {', '.join(missing)} (state=present)"]
     td = params["task_definition"]
     if not td or not TASKDEF_RE.match(td):
         errors.append(f"task_definition={td!r} is invalid: use family:revision (e.g. djangoapp-web:3) or its ARN")
-    if params["desired_count"] < 0:
+    if (params["desired_count"] or 0) < 0:
         errors.append(f"desired_count={params['desired_count']} is invalid: use 0 or more")
     subnets, sgs = params["subnets"] or [], params["security_groups"] or []
     if not 1 <= len(subnets) <= 16 or not all(SUBNET_RE.match(s or "") for s in subnets):
@@ -393,10 +505,30 @@ def validate(params):
         errors.append(f"maximum_percent={high} is invalid: use 100-200 for Fargate rolling updates")
     elif high <= low:
         errors.append(f"maximum_percent={high} must be above minimum_healthy_percent={low}, or no task can be replaced")
-    if params["wait_timeout"] < 1:
-        errors.append(f"wait_timeout={params['wait_timeout']} is invalid: use 1 or more seconds")
-    if params["failure_events"] < 0:
-        errors.append(f"failure_events={params['failure_events']} is invalid: use 0 or more")
+    return errors
+
+
+# Options that describe the service: state=scaled and state=absent would ignore them, so they are refused.
+PRESENT_ONLY = ("task_definition", "subnets", "security_groups", "tags")
+
+
+def validate_scale_or_delete(params):
+    """Checks of state=scaled / state=absent (name and desired_count presence: the argument spec's required_if)."""
+    state, errors = params["state"], []
+    name = params["name"] or ""
+    if not NAME_RE.match(name):
+        errors.append(f"name={params['name']!r} is invalid: 1-255 letters, digits, hyphens or underscores")
+    for key in PRESENT_ONLY:
+        if params[key] is not None:
+            errors.append(f"{key} is only used with state=present (state={state} changes no other setting)")
+    for key in ("create_cluster", "force_new_deployment"):
+        if params[key]:
+            errors.append(f"{key}=true is only used with state=present (state={state})")
+    count = params["desired_count"]
+    if state == "absent" and count is not None:
+        errors.append("desired_count is not used with state=absent (DeleteService with force stops every task)")
+    if state == "scaled" and count is not None and count < 0:
+        errors.append(f"desired_count={count} is invalid: use 0 or more")
     return errors
 
 
@@ -404,7 +536,7 @@ def desired_settings(params):
     """Module options -> the managed settings in API (camelCase) form, keyed by snake_case name."""
     settings = {
         "task_definition": task_definition_ref(params["task_definition"]),
-        "desired_count": params["desired_count"],
+        "desired_count": 1 if params["desired_count"] is None else params["desired_count"],
         "network_configuration": {
             "awsvpcConfiguration": {
                 "subnets": sorted(params["subnets"]),
@@ -505,6 +637,7 @@ class Deployer:
             "iam_wait_seconds": 0.0,
         }
         self.before, self.after = {}, {}
+        self.cluster_missing = False
 
     # ---- cluster -------------------------------------------------------------------------
     def ensure_service_linked_role(self):
@@ -733,11 +866,118 @@ class Deployer:
                 **self.result,
             )
 
+    # ---- state=scaled / state=absent ------------------------------------------------------
+    def lookup_service(self):
+        """The service as DescribeServices answers it, whatever its status; None when unknown (failures[] MISSING)
+        or when the cluster does not exist."""
+        p = self.params
+        try:
+            response = self.client.describe_services(cluster=p["cluster"], services=[p["name"]], aws_retry=True)
+        except botocore.exceptions.ClientError as e:
+            if e.response.get("Error", {}).get("Code") == "ClusterNotFoundException":
+                self.cluster_missing = True
+                return None
+            raise
+        return next(iter(response.get("services") or []), None)
+
+    def found(self, service):
+        """Record what DescribeServices said about the service; return its status (MISSING when unknown)."""
+        status = service.get("status", "MISSING") if service else "MISSING"
+        self.result.update(
+            service_status=status,
+            service_arn=(service or {}).get("serviceArn"),
+            previous_desired_count=service.get("desiredCount") if status == "ACTIVE" else None,
+        )
+        if service:
+            self.result["running_count"] = service.get("runningCount", 0)
+        return status
+
+    def await_service(self, service, check, what):
+        """Poll until ``check(service)`` is completed, starting from ``service`` (the last answer, no new call);
+        fail with the last service events when the service went away or the time ran out."""
+        p = self.params
+        first = [service]
+
+        def describe():
+            return first.pop() if first else self.lookup_service()
+
+        started = CLOCK()
+        state, message, last, _polls = wait_until(describe, check, p["wait_timeout"], what, sleep=SLEEP, clock=CLOCK)
+        self.result.update(awaited=True, waited_seconds=round(CLOCK() - started, 1))
+        if last:
+            self.result["running_count"] = last.get("runningCount", 0)
+        if state != COMPLETED:
+            events = recent_events(last, p["failure_events"])
+            self.result["events"] = events
+            detail = "\n".join(events) if events else "(no service events)"
+            summary = message if state == "timeout" else f"Waiting for {what} failed: {message}"
+            self.module.fail_json(msg=f"{summary}\nLast service events:\n{detail}", **self.result)
+
+    def scale(self):
+        p = self.params
+        wanted = p["desired_count"]
+        self.result.update(service_name=p["name"], desired_count=wanted, awaited=False, waited_seconds=0.0)
+        service = self.lookup_service()
+        status = self.found(service)
+        if status != "ACTIVE":
+            where = f"cluster {p['cluster']!r}" + (" (the cluster does not exist)" if self.cluster_missing else "")
+            if p["ignore_missing"]:
+                self.result["msg"] = f"Service {p['name']!r} is {status} in {where}: nothing to scale"
+                return
+            self.module.fail_json(
+                msg=f"Cannot scale service {p['name']!r}: it is {status} in {where}. Deploy it first "
+                "(state=present), or set ignore_missing=true when a missing service means nothing to scale",
+                **self.result,
+            )
+        previous = service.get("desiredCount")
+        if previous != wanted:
+            self.result["changed"] = True
+            self.result["changes"].append("desired_count")
+            self.before["desired_count"], self.after["desired_count"] = previous, wanted
+            if self.module.check_mode:
+                return
+            # Only the count: nothing else is sent, so no other setting can change.
+            service = self.client.update_service(
+                cluster=p["cluster"], service=p["name"], desiredCount=wanted, aws_retry=True
+            )["service"]
+            self.result["running_count"] = service.get("runningCount", 0)
+        if p["wait"] and not self.module.check_mode:
+            self.await_service(
+                service, lambda s: classify_count(s, wanted), f"service {p['name']!r} to run {wanted} task(s)"
+            )
+
+    def delete(self):
+        p = self.params
+        self.result.update(service_name=p["name"], awaited=False, waited_seconds=0.0)
+        service = self.lookup_service()
+        status = self.found(service)
+        if status in ("MISSING", "INACTIVE"):
+            return
+        if status != "DRAINING":  # DRAINING: already being deleted, only the wait is left
+            self.result["changed"] = True
+            self.result["changes"].append("service")
+            self.before["service"] = {"status": status, "desired_count": service.get("desiredCount")}
+            self.after["service"] = None
+            if self.module.check_mode:
+                return
+            # force: ECS sets the desired count to 0 and stops the tasks itself (no UpdateService first).
+            service = self.client.delete_service(cluster=p["cluster"], service=p["name"], force=True, aws_retry=True)[
+                "service"
+            ]
+        if p["wait"] and not self.module.check_mode:
+            self.await_service(service, classify_deletion, f"service {p['name']!r} to be INACTIVE")
+
     def run(self):
-        if self.params["create_cluster"]:
-            self.ensure_cluster()
-        if self.params["name"] is not None:
-            self.ensure_service()
+        state = self.params["state"]
+        if state == "scaled":
+            self.scale()
+        elif state == "absent":
+            self.delete()
+        else:
+            if self.params["create_cluster"]:
+                self.ensure_cluster()
+            if self.params["name"] is not None:
+                self.ensure_service()
         if self.module._diff and self.result["changed"]:
             self.result["diff"] = {"before": self.before, "after": self.after}
         return self.result
@@ -746,11 +986,13 @@ class Deployer:
 def main():
     argument_spec = dict(
         cluster=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "scaled", "absent"], default="present"),
+        ignore_missing=dict(type="bool", default=False),
         create_cluster=dict(type="bool", default=False),
         container_insights=dict(type="str", choices=["enabled", "disabled", "enhanced"]),
         name=dict(type="str"),
         task_definition=dict(type="str"),
-        desired_count=dict(type="int", default=1),
+        desired_count=dict(type="int"),
         manage_desired_count=dict(type="bool", default=True),
         subnets=dict(type="list", elements="str"),
         security_groups=dict(type="list", elements="str"),
@@ -783,7 +1025,7 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
-        required_by={"name": ["task_definition", "subnets", "security_groups"]},
+        required_if=[("state", "scaled", ["name", "desired_count"]), ("state", "absent", ["name"])],
     )
     errors = validate(module.params)
     if errors:
@@ -792,7 +1034,9 @@ def main():
     try:
         result = Deployer(module, client).run()
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to deploy ECS service {module.params['name'] or module.params['cluster']}")
+        action = {"present": "deploy", "scaled": "scale", "absent": "delete"}[module.params["state"]]
+        target = module.params["name"] or module.params["cluster"]
+        module.fail_json_aws(e, msg=f"Failed to {action} ECS service {target}")
     module.exit_json(**result)
 
 

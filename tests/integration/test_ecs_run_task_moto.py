@@ -410,14 +410,39 @@ def _play_watching_the_count(stack, *extra):
     return completed, seen, writes
 
 
+def managed_settings(stack):
+    """What a scale must leave alone: everything of the service but its counts, deployments and events."""
+    svc = stack["ecs"].describe_services(cluster=STACK, services=[f"{STACK}-web"])["services"][0]
+    ignored = {"desiredCount", "runningCount", "pendingCount", "deployments", "events"}
+    return {k: v for k, v in svc.items() if k not in ignored}
+
+
 def test_migrate_playbook_scale_down_restores_the_count(stack):
     set_transition(stack["url"], {"progression": "immediate"})
+    before = managed_settings(stack)
     completed, seen, writes = _play_watching_the_count(stack, {"fargate_migrate_scale_down": True})
     assert completed.returncode == 0, completed.stdout + completed.stderr
     # Scaled to 0 before the migration task, back to 2 after it: not just "2 at the end".
     assert writes == ["UpdateService", "RunTask", "UpdateService"], writes
     assert seen == [2, 0, 2], seen
     assert desired_count(stack) == 2
+    assert managed_settings(stack) == before  # only the count was sent
+
+
+def test_migrate_playbook_scale_down_before_the_first_deploy(stack):
+    """No service yet (site.yml's first run): nothing to scale down or restore, the migration runs."""
+    set_transition(stack["url"], {"progression": "immediate"})
+    variables = {
+        "fargate_migrate_scale_down": True,
+        "fargate_migrate_service": "does-not-exist-yet",
+        "fargate_migrate_subnets": [stack["subnet"]],
+        "fargate_migrate_security_groups": stack["sg"],
+    }
+    completed, seen, writes = _play_watching_the_count(stack, variables)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "Migration success" in completed.stdout
+    assert writes == ["RunTask"], writes
+    assert seen == [2], seen
 
 
 def test_migrate_playbook_scale_down_restores_the_count_on_failure(stack):

@@ -1012,6 +1012,10 @@ def valid_params(**kw):
         "maximum_percent": 200,
         "wait_timeout": 900,
         "failure_events": 10,
+        "state": "present",
+        "ignore_missing": False,
+        "tags": None,
+        "force_new_deployment": False,
     }
     params.update(kw)
     return params
@@ -1103,3 +1107,255 @@ def test_no_service_linked_role_call_when_the_cluster_exists_or_in_check_mode(aw
     failed, result = run(cluster_args(), capsys, check_mode=True)
     assert not failed and result["changed"] and result["service_linked_role"] == "not_needed"
     assert "CreateServiceLinkedRole" not in aws.calls
+
+
+# ---- state=scaled: only the desired count (issue 12) ------------------------------------------------------------
+MISSING = [{"arn": SERVICE_ARN.replace(f"/{CLUSTER}/", "/"), "reason": "MISSING"}]
+
+
+def scale_args(**kw):
+    base = {"region": REGION, "cluster": CLUSTER, "name": NAME, "state": "scaled", "desired_count": 0, "wait": True}
+    base.update(kw)
+    return base
+
+
+def counted(desired=2, running=None, pending=0, status="ACTIVE", **kw):
+    """A service as real DescribeServices/UpdateService/DeleteService answers it, with these counts and status."""
+    s = aws_service(status=status, desiredCount=desired, runningCount=desired if running is None else running, **kw)
+    s["pendingCount"] = pending
+    s.pop("tags")  # asked without include=TAGS
+    return s
+
+
+def describe_plain(aws, svc, failures=None):
+    """DescribeServices as scaled/absent ask it: this one service, no include."""
+    aws.stub.add_response(
+        "describe_services",
+        {"services": [svc] if svc else [], "failures": failures if failures is not None else ([] if svc else MISSING)},
+        {"cluster": CLUSTER, "services": [NAME]},
+    )
+
+
+def test_scale_down_sends_only_the_desired_count_and_waits_for_the_tasks_to_stop(aws, capsys):
+    describe_plain(aws, counted(2))
+    # AWS answers UpdateService with the new desired count while the old tasks still run.
+    aws.stub.add_response(
+        "update_service",
+        {"service": counted(0, running=2)},
+        {"cluster": CLUSTER, "service": NAME, "desiredCount": 0},  # exactly this: nothing else is sent back
+    )
+    describe_plain(aws, counted(0, running=1))
+    describe_plain(aws, counted(0, running=0))
+    failed, result = run(scale_args(), capsys)
+    assert not failed, result["msg"]
+    assert aws.calls == ["DescribeServices", "UpdateService", "DescribeServices", "DescribeServices"]
+    assert result["changed"] and result["changes"] == ["desired_count"]
+    assert (result["previous_desired_count"], result["desired_count"], result["running_count"]) == (2, 0, 0)
+    assert result["awaited"] and result["waited_seconds"] == 12.5 and aws.clock.sleeps == [5.0, 7.5]
+    assert result["service_status"] == "ACTIVE" and result["service_arn"] == SERVICE_ARN
+
+
+def test_scale_up_without_wait_is_one_describe_and_one_update(aws, capsys):
+    describe_plain(aws, counted(0))
+    aws.stub.add_response(
+        "update_service", {"service": counted(2, running=0)}, {"cluster": CLUSTER, "service": NAME, "desiredCount": 2}
+    )
+    failed, result = run(scale_args(desired_count=2, wait=False), capsys)
+    assert not failed and result["changed"] and result["previous_desired_count"] == 0
+    assert aws.calls == ["DescribeServices", "UpdateService"] and not result["awaited"]
+
+
+def test_scale_up_waits_until_every_task_runs(aws, capsys):
+    describe_plain(aws, counted(0))
+    aws.stub.add_response(
+        "update_service", {"service": counted(2, running=0)}, {"cluster": CLUSTER, "service": NAME, "desiredCount": 2}
+    )
+    describe_plain(aws, counted(2, running=1, pending=1))
+    describe_plain(aws, counted(2, running=2))
+    failed, result = run(scale_args(desired_count=2), capsys)
+    assert not failed and result["running_count"] == 2 and aws.clock.sleeps == [5.0, 7.5]
+
+
+def test_scale_no_op_is_one_describe(aws, capsys):
+    describe_plain(aws, counted(0, running=0))
+    failed, result = run(scale_args(), capsys, diff=True)
+    assert not failed and not result["changed"] and result["changes"] == [] and "diff" not in result
+    assert aws.calls == ["DescribeServices"] and aws.clock.sleeps == []
+    assert result["previous_desired_count"] == 0
+
+
+def test_scale_no_op_still_waits_for_tasks_that_are_stopping(aws, capsys):
+    describe_plain(aws, counted(0, running=1))
+    describe_plain(aws, counted(0, running=0))
+    failed, result = run(scale_args(), capsys)
+    assert not failed and not result["changed"] and aws.calls == ["DescribeServices", "DescribeServices"]
+
+
+def test_scale_check_mode_reports_without_updating(aws, capsys):
+    describe_plain(aws, counted(2))
+    failed, result = run(scale_args(), capsys, check_mode=True, diff=True)
+    assert not failed and result["changed"] and result["previous_desired_count"] == 2
+    assert aws.calls == ["DescribeServices"] and not result["awaited"]
+    assert result["diff"] == {"before": {"desired_count": 2}, "after": {"desired_count": 0}}
+
+
+@pytest.mark.parametrize(
+    ("svc", "status"),
+    [(None, "MISSING"), (counted(0, status="INACTIVE"), "INACTIVE"), (counted(0, status="DRAINING"), "DRAINING")],
+)
+def test_scale_of_a_service_that_is_not_active_fails_clearly(aws, capsys, svc, status):
+    describe_plain(aws, svc)
+    failed, result = run(scale_args(), capsys)
+    assert failed and aws.calls == ["DescribeServices"]
+    assert result["msg"].startswith(f"Cannot scale service 'djangoapp-web': it is {status} in cluster 'djangoapp'")
+    assert "ignore_missing=true" in result["msg"] and result["previous_desired_count"] is None
+
+
+@pytest.mark.parametrize("svc", [None, counted(0, status="INACTIVE")])
+def test_scale_with_ignore_missing_changes_nothing(aws, capsys, svc):
+    describe_plain(aws, svc)
+    failed, result = run(scale_args(ignore_missing=True), capsys)
+    assert not failed and not result["changed"] and result["previous_desired_count"] is None
+    assert aws.calls == ["DescribeServices"]
+
+
+def test_scale_in_a_missing_cluster(aws, capsys):
+    aws.stub.add_client_error("describe_services", "ClusterNotFoundException", "Cluster not found.")
+    failed, result = run(scale_args(), capsys)
+    assert failed and "it is MISSING in cluster 'djangoapp' (the cluster does not exist)" in result["msg"]
+
+
+def test_scale_in_a_missing_cluster_with_ignore_missing(aws, capsys):
+    aws.stub.add_client_error("describe_services", "ClusterNotFoundException", "Cluster not found.")
+    failed, result = run(scale_args(ignore_missing=True), capsys)
+    assert not failed and not result["changed"] and result["service_status"] == "MISSING"
+
+
+def test_scale_wait_times_out_with_the_events_and_the_previous_count(aws, capsys):
+    describe_plain(aws, counted(2))
+    aws.stub.add_response(
+        "update_service", {"service": counted(0, running=2)}, {"cluster": CLUSTER, "service": NAME, "desiredCount": 0}
+    )
+    for _poll in range(3):  # after the update's answer: 5 + 7.5 + 7.5 = 20 s of sleeps, then the deadline
+        describe_plain(aws, counted(0, running=1))
+    failed, result = run(scale_args(wait_timeout=20), capsys)
+    assert failed and sum(aws.clock.sleeps) == pytest.approx(20)
+    assert result["msg"].startswith(
+        "timed out after 20 s waiting for service 'djangoapp-web' to run 0 task(s): running 1/0"
+    )
+    assert "has reached a steady state" in result["msg"] and len(result["events"]) == 1
+    # The caller restores from the failed result too (migrate.yml's always: block).
+    assert result["previous_desired_count"] == 2 and result["changed"]
+
+
+def test_scale_wait_fails_when_the_service_goes_away(aws, capsys):
+    describe_plain(aws, counted(2))
+    aws.stub.add_response(
+        "update_service", {"service": counted(0, running=2)}, {"cluster": CLUSTER, "service": NAME, "desiredCount": 0}
+    )
+    describe_plain(aws, counted(0, running=0, status="DRAINING"))
+    failed, result = run(scale_args(), capsys)
+    assert failed and result["msg"].startswith(
+        "Waiting for service 'djangoapp-web' to run 0 task(s) failed: the service is DRAINING\nLast service events:"
+    )
+
+
+# ---- state=absent ----------------------------------------------------------------------------------------------
+def absent_args(**kw):
+    base = {"region": REGION, "cluster": CLUSTER, "name": NAME, "state": "absent", "wait": True}
+    base.update(kw)
+    return base
+
+
+def delete_response(aws, answer):
+    aws.stub.add_response("delete_service", {"service": answer}, {"cluster": CLUSTER, "service": NAME, "force": True})
+
+
+def test_delete_with_force_and_wait_until_inactive(aws, capsys):
+    describe_plain(aws, counted(2))
+    delete_response(aws, counted(0, running=2, status="DRAINING"))
+    describe_plain(aws, counted(0, running=1, status="DRAINING"))
+    describe_plain(aws, counted(0, running=0, status="INACTIVE"))
+    failed, result = run(absent_args(), capsys)
+    assert not failed, result["msg"]
+    assert aws.calls == ["DescribeServices", "DeleteService", "DescribeServices", "DescribeServices"]
+    assert result["changed"] and result["changes"] == ["service"] and result["previous_desired_count"] == 2
+    assert result["awaited"] and aws.clock.sleeps == [5.0, 7.5] and result["running_count"] == 0
+
+
+def test_delete_wait_ends_when_the_service_is_gone(aws, capsys):
+    describe_plain(aws, counted(1))
+    delete_response(aws, counted(0, running=1, status="DRAINING"))
+    describe_plain(aws, None)  # failures[]: MISSING
+    failed, result = run(absent_args(), capsys)
+    assert not failed and aws.calls == ["DescribeServices", "DeleteService", "DescribeServices"]
+
+
+def test_delete_without_wait(aws, capsys):
+    describe_plain(aws, counted(1))
+    delete_response(aws, counted(0, running=1, status="DRAINING"))
+    failed, result = run(absent_args(wait=False), capsys)
+    assert not failed and result["changed"] and aws.calls == ["DescribeServices", "DeleteService"]
+
+
+@pytest.mark.parametrize("svc", [None, counted(0, status="INACTIVE")], ids=["missing", "inactive"])
+def test_delete_of_an_absent_service_is_one_describe(aws, capsys, svc):
+    describe_plain(aws, svc)
+    failed, result = run(absent_args(), capsys)
+    assert not failed and not result["changed"] and aws.calls == ["DescribeServices"]
+    assert result["service_status"] == ("MISSING" if svc is None else "INACTIVE")
+
+
+def test_delete_in_a_missing_cluster_is_no_change(aws, capsys):
+    aws.stub.add_client_error("describe_services", "ClusterNotFoundException", "Cluster not found.")
+    failed, result = run(absent_args(), capsys)
+    assert not failed and not result["changed"] and result["service_status"] == "MISSING"
+
+
+def test_delete_of_a_draining_service_only_waits(aws, capsys):
+    describe_plain(aws, counted(0, running=1, status="DRAINING"))
+    describe_plain(aws, counted(0, running=0, status="INACTIVE"))
+    failed, result = run(absent_args(), capsys)
+    assert not failed and not result["changed"] and aws.calls == ["DescribeServices", "DescribeServices"]
+
+
+def test_delete_check_mode_deletes_nothing(aws, capsys):
+    describe_plain(aws, counted(2))
+    failed, result = run(absent_args(), capsys, check_mode=True, diff=True)
+    assert not failed and result["changed"] and aws.calls == ["DescribeServices"]
+    assert result["diff"]["before"] == {"service": {"status": "ACTIVE", "desired_count": 2}}
+
+
+def test_delete_wait_times_out(aws, capsys):
+    describe_plain(aws, counted(2))
+    delete_response(aws, counted(0, running=2, status="DRAINING"))
+    for _poll in range(2):  # 5 + 5 = 10 s
+        describe_plain(aws, counted(0, running=1, status="DRAINING"))
+    failed, result = run(absent_args(wait_timeout=10), capsys)
+    assert failed and result["msg"].startswith(
+        "timed out after 10 s waiting for service 'djangoapp-web' to be INACTIVE"
+    )
+    assert "the service is DRAINING, running 1 task(s)" in result["msg"]
+
+
+# ---- options of scaled/absent, refused before any AWS call ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("module_args", "needle"),
+    [
+        (scale_args(desired_count=None), "state is scaled but all of the following are missing: desired_count"),
+        ({**scale_args(), "name": None}, "state is scaled but all of the following are missing: name"),
+        ({**absent_args(), "name": None}, "state is absent but all of the following are missing: name"),
+        (scale_args(desired_count=-1), "desired_count=-1 is invalid"),
+        (scale_args(task_definition="djangoapp-web:3"), "task_definition is only used with state=present"),
+        (scale_args(subnets=["subnet-a"]), "subnets is only used with state=present"),
+        (absent_args(create_cluster=True), "create_cluster=true is only used with state=present"),
+        (absent_args(desired_count=0), "desired_count is not used with state=absent"),
+        (absent_args(ignore_missing=True), "ignore_missing is only used with state=scaled"),
+        (args(ignore_missing=True), "ignore_missing is only used with state=scaled"),
+        (scale_args(name="web app"), "name='web app' is invalid"),
+    ],
+)
+def test_scaled_and_absent_options_are_checked_before_any_call(aws, capsys, module_args, needle):
+    failed, result = run({k: v for k, v in module_args.items() if v is not None}, capsys)
+    assert failed and needle in result["msg"], result["msg"]
+    assert aws.calls == []
