@@ -111,14 +111,14 @@ def test_check_mode_reports_the_drift_and_writes_nothing(moto, options, deployed
 
 def test_a_change_behind_ansibles_back_is_undone(moto, options, deployed):
     """Someone swaps the HTTPS listener's TLS policy and the health check interval in the console."""
-    elb, _, tg, listeners = _elb(moto)
+    elb, unused_lb, tg, listeners = _elb(moto)
     elb.modify_listener(ListenerArn=listeners[443]["ListenerArn"], SslPolicy="ELBSecurityPolicy-2016-08")
     elb.modify_target_group(TargetGroupArn=tg["TargetGroupArn"], HealthCheckIntervalSeconds=30)
     run = _run(moto, deployed["tmp"], options)
     assert run.rc == 0, run.describe()
     assert f"Target group {STACK}-web differed in health_check_interval_seconds." in run.output, run.describe()
     assert f"Load balancer {STACK}-alb differed in listeners." in run.output, run.describe()
-    _, _, tg, listeners = _elb(moto)
+    tg, listeners = _elb(moto)[2:]
     assert tg["HealthCheckIntervalSeconds"] == 15
     assert listeners[443]["SslPolicy"] == POLICY
 
@@ -130,7 +130,7 @@ def test_a_changed_option_runs_the_stock_modules_and_names_what_differed(moto, o
     assert f"Target group {STACK}-web differed in health_check_path, tags." in run.output, run.describe()
     assert f"Load balancer {STACK}-alb differed in tags." in run.output, run.describe()
     assert "elasticloadbalancing:ModifyTargetGroup" in run.writes, run.writes
-    _, _, tg, _ = _elb(moto)
+    tg = _elb(moto)[2]
     assert tg["HealthCheckPath"] == "/ready/"
     again = _run(moto, deployed["tmp"], changed)
     assert again.recap["changed"] == 0 and again.writes == [], again.describe()
