@@ -144,7 +144,11 @@ def test_schedules_created_no_op_changed_removed(deployed_stack, tmp_path):
     assert bad.rc != 0 and "ecs_jobs_list[0] (clearsessions)" in flat(bad.failure), bad.describe()
     assert bad.calls == []
 
-    # No job left: the schedules, the group, the definitions and the role go; then the default costs one call.
+    # The cluster records the group: the only way a run with no job listed knows there is one to remove.
+    assert tags_of_cluster(ecs).get("fargate:jobs") == STACK
+
+    # No job left: the schedules, the group, the definitions, the role and the cluster's record go; then the default
+    # costs no Scheduler call (the cluster's describe, which the other steps make anyway, shows no group).
     empty = run_playbook(moto, "site.yml", "--tags", "jobs")
     assert empty.rc == 0, empty.describe()
     assert "scheduler:DELETE /schedule-groups/djangoapp" in empty.writes, empty.writes
@@ -153,13 +157,19 @@ def test_schedules_created_no_op_changed_removed(deployed_stack, tmp_path):
     assert [r for r in iam.list_roles()["Roles"] if r["RoleName"] == f"{STACK}-scheduler"] == []
     none = run_playbook(moto, "site.yml", "--tags", "jobs")
     assert none.rc == 0 and none.recap["changed"] == 0, none.describe()
-    assert [c["action"] for c in none.calls if c["service"] == "scheduler"] == [f"GET /schedule-groups/{STACK}"]
-    assert [c for c in none.calls if c["service"] in ("iam", "ecs")] == []
+    assert "fargate:jobs" not in tags_of_cluster(ecs)
+    assert [c for c in none.calls if c["service"] in ("iam", "scheduler")] == [], none.calls
+    assert [c["action"] for c in none.calls if c["service"] == "ecs"] == ["DescribeClusters"], none.calls
 
     # Two jobs left deployed: the next test sees the tick run; test_destroy sees destroy.yml remove them.
     # (The nightly one disabled: the emulator would run it if the suite passed 03:00 UTC.)
     final = run_playbook(moto, "site.yml", *jobs_args(tmp_path, [{**NIGHTLY, "enabled": False}, TICK]))
     assert final.rc == 0 and sorted(schedules(moto)) == ["clearsessions", "tick"], final.describe()
+
+
+def tags_of_cluster(ecs) -> dict:
+    cluster = ecs.describe_clusters(clusters=[STACK], include=["TAGS"])["clusters"][0]
+    return {t["key"]: t["value"] for t in cluster.get("tags", [])}
 
 
 def scheduled_tasks(ecs, name: str) -> list[dict]:
