@@ -23,6 +23,12 @@ def ecr_calls(run) -> dict:
     return dict(collections.Counter(f"{c['service']}:{c['action']}" for c in run.calls if c["service"] == "ecr"))
 
 
+def task_output(run, name: str) -> str:
+    """What the run printed under the task ``name`` (after its header line, up to the next task)."""
+    after_header = run.output.split(f" : {name}]", 1)[1].split("\n", 1)[1]
+    return after_header.split("\nTASK [", 1)[0]
+
+
 def test_a_second_site_run_changes_nothing_and_reads_the_repository_with_two_calls(deployed_stack):
     run = deployed_stack.site()
     assert run.rc == 0 and run.recap["changed"] == 0 and run.writes == [], run.describe()
@@ -46,7 +52,9 @@ def test_drift_is_shown_under_check_and_repaired_by_its_own_writes(deployed_stac
 
     check = deployed_stack.site("--tags", "ecr_image", "--check", "--diff")
     assert check.rc == 0 and check.recap["changed"] == 1 and check.writes == [], check.describe()
-    assert '"countNumber": 3' in check.output and '"scan_on_push": false' in check.output, check.describe()
+    diff = task_output(check, "Create or update the ECR repository")  # the diff, in the callback's YAML
+    assert "-                countNumber: 3\n+                countNumber: 10" in diff, check.describe()
+    assert "-    scan_on_push: false\n+    scan_on_push: true" in diff, check.describe()
 
     fix = deployed_stack.site("--tags", "ecr_image")
     assert fix.rc == 0 and fix.recap["changed"] == 1, fix.describe()
@@ -60,7 +68,6 @@ def test_check_on_a_repository_that_does_not_exist_reports_it_and_writes_nothing
     name = f"{STACK}-not-created"
     run = deployed_stack.site("--tags", "ecr_image", "--check", "-e", f"ecr_image_repository_name={name}")
     assert run.rc == 0 and run.writes == [], run.describe()
-    task = run.output.split("Create or update the ECR repository]", 1)[1].split("TASK [", 1)[0]
-    assert task.lstrip().startswith("changed:"), run.describe()
+    assert task_output(run, "Create or update the ECR repository").startswith("changed: [localhost]"), run.describe()
     names = [r["repositoryName"] for r in deployed_stack.moto.client("ecr").describe_repositories()["repositories"]]
     assert name not in names, names
