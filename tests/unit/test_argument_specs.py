@@ -13,6 +13,7 @@ from fakes import run_module
 
 MODULES = [
     "ecr_image_tag_info",
+    "ecr_repository",
     "ecs_run_task",
     "ecs_service_deploy",
     "ecs_task_definition",
