@@ -368,6 +368,21 @@ CASES = [
     case(
         "service-name-bad-characters", "ecs_service", {"ecs_service_name": "web app"}, r"ecs_service_name", r"web app"
     ),
+    # --- ecs_service: the migration (entry point migrate, --tags migrate) ---
+    case(
+        "migrate-concurrency-choice",
+        "migrate",
+        {"ecs_service_migrate_concurrency": "bogus"},
+        r"ecs_service_migrate_concurrency",
+        r"bogus",
+    ),
+    case(
+        "migrate-command-a-string",
+        "migrate",
+        {"ecs_service_migrate_command": "python manage.py migrate"},
+        r"ecs_service_migrate_command",
+        r"list of non-empty strings",
+    ),
 ]
 
 # A bad value of each role in a full run: it must stop the run before the network role creates anything.

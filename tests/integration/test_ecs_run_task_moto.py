@@ -374,9 +374,9 @@ def test_migrate_playbook_explicit_network_first_deploy(stack):
     """First deploy: no service yet, explicit subnets and security group (as site.yml passes them)."""
     set_transition(stack["url"], {"progression": "immediate"})
     variables = {
-        "fargate_migrate_service": "does-not-exist-yet",
-        "fargate_migrate_subnets": [stack["subnet"]],
-        "fargate_migrate_security_groups": stack["sg"],
+        "ecs_service_name": "does-not-exist-yet",
+        "ecs_service_migrate_subnets": [stack["subnet"]],
+        "ecs_service_migrate_security_groups": stack["sg"],
     }
     completed = _play(stack, variables)
     assert completed.returncode == 0, completed.stdout + completed.stderr
@@ -420,7 +420,7 @@ def managed_settings(stack):
 def test_migrate_playbook_scale_down_restores_the_count(stack):
     set_transition(stack["url"], {"progression": "immediate"})
     before = managed_settings(stack)
-    completed, seen, writes = _play_watching_the_count(stack, {"fargate_migrate_scale_down": True})
+    completed, seen, writes = _play_watching_the_count(stack, {"ecs_service_migrate_scale_down": True})
     assert completed.returncode == 0, completed.stdout + completed.stderr
     # Scaled to 0 before the migration task, back to 2 after it: not just "2 at the end".
     assert writes == ["UpdateService", "RunTask", "UpdateService"], writes
@@ -433,10 +433,10 @@ def test_migrate_playbook_scale_down_before_the_first_deploy(stack):
     """No service yet (site.yml's first run): nothing to scale down or restore, the migration runs."""
     set_transition(stack["url"], {"progression": "immediate"})
     variables = {
-        "fargate_migrate_scale_down": True,
-        "fargate_migrate_service": "does-not-exist-yet",
-        "fargate_migrate_subnets": [stack["subnet"]],
-        "fargate_migrate_security_groups": stack["sg"],
+        "ecs_service_migrate_scale_down": True,
+        "ecs_service_name": "does-not-exist-yet",
+        "ecs_service_migrate_subnets": [stack["subnet"]],
+        "ecs_service_migrate_security_groups": stack["sg"],
     }
     completed, seen, writes = _play_watching_the_count(stack, variables)
     assert completed.returncode == 0, completed.stdout + completed.stderr
@@ -447,7 +447,7 @@ def test_migrate_playbook_scale_down_before_the_first_deploy(stack):
 
 def test_migrate_playbook_scale_down_restores_the_count_on_failure(stack):
     completed, seen, writes = _play_watching_the_count(
-        stack, {"fargate_migrate_scale_down": True, "fargate_migrate_task_definition": "nope"}
+        stack, {"ecs_service_migrate_scale_down": True, "ecs_service_migrate_task_definition": "nope"}
     )
     assert completed.returncode != 0
     assert "Task definition nope not found" in completed.stdout
@@ -457,7 +457,26 @@ def test_migrate_playbook_scale_down_restores_the_count_on_failure(stack):
 
 
 def test_migrate_playbook_check_mode(stack):
-    completed = _play(stack, {"fargate_migrate_scale_down": True}, check=True)
+    completed = _play(stack, {"ecs_service_migrate_scale_down": True}, check=True)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert list_tasks(stack) == []
+    assert desired_count(stack) == 2
+
+
+@pytest.mark.parametrize(
+    ("bad", "expect"),
+    [
+        ({"ecs_service_migrate_concurrency": "bogus"}, ["ecs_service_migrate_concurrency", "bogus"]),
+        ({"ecs_service_migrate_timeout": 0}, ["ecs_service_migrate_timeout=0", "1 or more"]),
+    ],
+    ids=["concurrency-choice", "timeout-zero"],
+)
+def test_migrate_playbook_refuses_a_bad_input_before_any_aws_call(stack, bad, expect):
+    since = time.time()
+    completed = _play(stack, {"ecs_service_migrate_scale_down": True}, bad)
+    assert completed.returncode != 0, completed.stdout
+    for text in expect:
+        assert text in completed.stdout, completed.stdout[-3000:]
+    actions = ("DescribeServices", "UpdateService", "DescribeTaskDefinition", "DescribeClusters", "RunTask")
+    assert not [a for a in actions if calls(stack["url"], a, since)], completed.stdout[-3000:]
     assert desired_count(stack) == 2

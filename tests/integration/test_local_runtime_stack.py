@@ -88,8 +88,8 @@ def test_a_migration_that_raises_fails_site_and_migrate_then_the_fixed_release_s
 def test_a_migration_stopped_by_its_timeout_is_stopped_for_real(deployed_stack):
     moto = deployed_stack.moto
     run = run_playbook(
-        moto, "migrate.yml", "-e", "fargate_migrate_timeout=5",
-        "-e", '{"fargate_migrate_command": ["python", "-c", "import time; time.sleep(600)"]}',
+        moto, "migrate.yml", "-e", "ecs_service_migrate_timeout=5",
+        "-e", '{"ecs_service_migrate_command": ["python", "-c", "import time; time.sleep(600)"]}',
     )  # fmt: skip
     assert run.rc != 0, run.describe()
     assert "StopTask" in _actions(run)

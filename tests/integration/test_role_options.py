@@ -68,7 +68,7 @@ def options_stack(options_moto, tmp_path_factory):
         "ecs_service_autoscaling_max": 3,
         "ecs_service_autoscaling_target_cpu": 55,
         "rds_secret_kms_key_id": key["KeyId"],
-        "fargate_migrate_started_by": STARTED_BY,
+        "ecs_service_migrate_started_by": STARTED_BY,
     }
     # What a previous release left: revision 1 of both families (keep_revisions 1 deregisters it).
     ecs = options_moto.client("ecs")

@@ -5,8 +5,9 @@ the session stack: its runs leave the stack with other definitions (new environm
 
 Item 8, tag-limited runs of site.yml.
 
-`include_tasks` with `tags:` tags only the include itself: the migration tasks inside
-playbooks/tasks/site_migrate.yml ran under a full site.yml but never under `--tags`. These tests run the
+`include_tasks` with `tags:` tags only the include itself: the migration tasks inside the former
+playbooks/tasks/site_migrate.yml ran under a full site.yml but never under `--tags` (site.yml now imports the
+ecs_service role's migrate entry point statically). These tests run the
 documented tag-limited commands against the session's deployed stack and check what really happened: the
 migration task ran in the app image against the runtime's PostgreSQL, and the record on the cluster moved.
 """

@@ -169,6 +169,12 @@ CASES: dict[str, list] = {
         {"ecs_service_autoscaling": True, "ecs_service_autoscaling_target_cpu": 0},
         {"ecs_service_autoscaling": True, "ecs_service_autoscaling_target_cpu": 101},
     ],
+    # ecs_service: the migration (entry point migrate)
+    "ecs_service_migrate_timeout": [0],
+    "ecs_service_migrate_scale_down_timeout": [0],
+    "ecs_service_migrate_log_lines": [-1],
+    "ecs_service_migrate_started_by": ["me & you", "x" * 129],
+    "ecs_service_migrate_command": ["python manage.py migrate", [["python"]], ["python", ""]],
     # ecs_jobs
     "ecs_jobs_group_name": ["bad group"],
     "ecs_jobs_role_name": ["bad/role"],
