@@ -20,11 +20,18 @@ try:
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible.module_utils.urls import open_url
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_rollout import task_definition_ref
 
 PARTS = ("network", "database", "image", "load_balancer", "task_definitions", "cluster", "service")
+# The parts a role reads before it writes: every setting its drift checks compare, in the shapes of the stock info
+# modules, and what exists of the part even when some of it is missing.
+DETAIL_PARTS = ("load_balancer_detail",)
+ALL_PARTS = PARTS + DETAIL_PARTS
 # The role that creates each part (the front of its "missing" message, and the tag to run).
 ROLE_OF = {
     "network": "network",
@@ -34,6 +41,7 @@ ROLE_OF = {
     "task_definitions": "ecs_taskdefs",
     "cluster": "ecs_service",
     "service": "ecs_service",
+    "load_balancer_detail": "alb",
 }
 # The AWS services each part reads (clients are made for the requested parts only).
 SERVICES_OF = {
@@ -44,6 +52,7 @@ SERVICES_OF = {
     "task_definitions": ("ecs",),
     "cluster": ("ecs",),
     "service": ("ecs",),
+    "load_balancer_detail": ("elbv2",),
 }
 STACK_TAG = "fargate:stack"
 MIGRATED_TAG = "fargate:migrated"
@@ -60,12 +69,14 @@ REGISTRY_TIMEOUT = 10
 
 
 class Missing(Exception):
-    """A requested part does not exist; ``message`` names the role that creates it and the tag to run."""
+    """A requested part does not exist; ``message`` names the role that creates it and the tag to run. ``found`` is
+    what exists of it (a detail part returns that; the other parts return ``{}``)."""
 
-    def __init__(self, part, message):
+    def __init__(self, part, message, found=None):
         super().__init__(message)
         self.part = part
         self.message = message
+        self.found = found or {}
 
 
 class RegistryError(Exception):
@@ -256,15 +267,15 @@ class StackLookup:
 
     def describe(self, parts):
         """(stack, missing): one entry per requested part (``{}`` when missing) and the missing parts'
-        ``{part, message}``, in the order of PARTS."""
+        ``{part, message}``, in the order of ALL_PARTS."""
         stack, missing = {}, []
-        for part in PARTS:
+        for part in ALL_PARTS:
             if part not in parts:
                 continue
             try:
                 stack[part] = getattr(self, part)()
             except Missing as e:
-                stack[part] = {}
+                stack[part] = e.found
                 missing.append({"part": e.part, "message": e.message})
         return stack, missing
 
@@ -443,6 +454,66 @@ class StackLookup:
             "domain_names": list(n["domain_names"]),
         }
 
+    # --- load balancer detail (the alb role's read) ---------------------------------------------------------
+    def load_balancer_detail(self):
+        """The load balancer with its listeners and the target group with its attributes, each with its tags, as
+        amazon.aws.elb_application_lb_info (include_attributes=false, include_listeners=true,
+        include_listener_rules=false) and community.aws.elb_target_group_info return them; ``{}`` for the one
+        that does not exist. Five calls when both exist (one DescribeTags for both ARNs), two when neither does."""
+        n = self.names
+        elbv2 = self.client("elbv2")
+        self.step = f"describing load balancer {n['alb_name']}"
+        try:
+            lbs = elbv2.describe_load_balancers(aws_retry=True, Names=[n["alb_name"]])["LoadBalancers"]
+        except botocore.exceptions.ClientError as e:
+            if error_code(e) != "LoadBalancerNotFound":
+                raise
+            lbs = []
+        self.step = f"describing target group {n['target_group_name']}"
+        try:
+            tgs = elbv2.describe_target_groups(aws_retry=True, Names=[n["target_group_name"]])["TargetGroups"]
+        except botocore.exceptions.ClientError as e:
+            if error_code(e) != "TargetGroupNotFound":
+                raise
+            tgs = []
+        lb = lbs[0] if len(lbs) == 1 else None
+        tg = tgs[0] if len(tgs) == 1 else None
+        arns = [r[key] for r, key in ((lb, "LoadBalancerArn"), (tg, "TargetGroupArn")) if r]
+        tags = {}
+        if arns:
+            self.step = f"describing the tags of {', '.join(arns)}"
+            for found in elbv2.describe_tags(aws_retry=True, ResourceArns=arns)["TagDescriptions"]:
+                tags[found["ResourceArn"]] = boto3_tag_list_to_ansible_dict(found.get("Tags") or [])
+        target_group = {}
+        if tg:
+            arn = tg["TargetGroupArn"]
+            self.step = f"describing the attributes of target group {n['target_group_name']}"
+            attributes = elbv2.describe_target_group_attributes(aws_retry=True, TargetGroupArn=arn)["Attributes"]
+            target_group = target_group_info(tg, attributes, tags.get(arn, {}))
+        load_balancer = {}
+        if lb:
+            arn = lb["LoadBalancerArn"]
+            self.step = f"describing the listeners of load balancer {n['alb_name']}"
+            listeners, marker = [], None
+            while True:
+                page = elbv2.describe_listeners(
+                    aws_retry=True, LoadBalancerArn=arn, **({"Marker": marker} if marker else {})
+                )
+                listeners += page.get("Listeners") or []
+                marker = page.get("NextMarker")
+                if not marker:
+                    break
+            load_balancer = load_balancer_info(lb, listeners, tags.get(arn, {}))
+        found = {"load_balancer": load_balancer, "target_group": target_group}
+        if not (load_balancer and target_group):
+            raise Missing(
+                "load_balancer_detail",
+                f"alb: load balancer {n['alb_name']} or target group {n['target_group_name']} not found:"
+                f" {run_hint('alb')}",
+                found,
+            )
+        return found
+
     # --- task definitions ----------------------------------------------------------------------------------
     def task_definitions(self):
         n = self.names
@@ -502,6 +573,39 @@ class StackLookup:
             "desired_count": service.get("desiredCount", 0),
             "running_count": service.get("runningCount", 0),
         }
+
+
+def _sorted_actions(actions):
+    """Listener actions in the order amazon.aws.elb_application_lb_info returns them: by Order, then Type."""
+    return sorted(actions or [], key=lambda a: (a.get("Order", 0), a.get("Type", "")))
+
+
+def load_balancer_info(load_balancer, listeners, tags):
+    """A DescribeLoadBalancers entry with its DescribeListeners answer and its tags (a dict) in the shape of
+    amazon.aws.elb_application_lb_info (include_attributes=false, include_listeners=true,
+    include_listener_rules=false): snake_case, datetimes as ISO strings, each listener's default actions sorted by
+    Order and Type, ``tags`` a dict."""
+    result = camel_dict_to_snake_dict(normalize_boto3_result(dict(load_balancer)))
+    result["listeners"] = []
+    for listener in normalize_boto3_result(list(listeners)):
+        actions = _sorted_actions(listener.get("DefaultActions"))
+        snaked = camel_dict_to_snake_dict({k: v for k, v in listener.items() if k != "DefaultActions"})
+        if "DefaultActions" in listener:
+            snaked["default_actions"] = [camel_dict_to_snake_dict(a) for a in actions] if actions else actions
+        result["listeners"].append(snaked)
+    result["tags"] = dict(tags)
+    return result
+
+
+def target_group_info(target_group, attributes, tags):
+    """A DescribeTargetGroups entry with its DescribeTargetGroupAttributes answer and its tags (a dict) in the shape
+    of community.aws.elb_target_group_info: the attributes merged in with ``.`` replaced by ``_`` (values are
+    strings, as AWS sends them), snake_case, ``tags`` a dict."""
+    merged = dict(target_group)
+    merged.update({k.replace(".", "_"): v for k, v in boto3_tag_list_to_ansible_dict(attributes or []).items()})
+    result = camel_dict_to_snake_dict(merged)
+    result["tags"] = dict(tags)
+    return result
 
 
 def registry_error(registry, reason):

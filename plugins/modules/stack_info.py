@@ -37,9 +37,12 @@ options:
         image tag (C(ecr_image)); V(load_balancer) the load balancer and the target group (C(alb));
         V(task_definitions) the web and migration task definitions (C(ecs_taskdefs)); V(cluster) the ECS cluster
         and its tags, V(service) the web service (C(ecs_service)).
+      - The detail parts are what a role reads before it writes, in the shapes of the stock info modules, and are
+        not in the default. V(load_balancer_detail) is the load balancer with its listeners and the target group with
+        its attributes, each with its tags (the C(alb) role's drift check): see RV(stack.load_balancer_detail).
     type: list
     elements: str
-    choices: [network, database, image, load_balancer, task_definitions, cluster, service]
+    choices: [network, database, image, load_balancer, task_definitions, cluster, service, load_balancer_detail]
     default: [network, database, image, load_balancer, task_definitions, cluster, service]
     version_added: 0.1.0
   require:
@@ -199,9 +202,11 @@ notes:
   - "One call per resource of the requested parts: network ec2:DescribeVpcs, ec2:DescribeSubnets (not with an
     existing VPC), ec2:DescribeSecurityGroups; database secretsmanager:DescribeSecret, rds:DescribeDBInstances;
     image ecr:DescribeRepositories and ecr:DescribeImages (or the registry HEAD); load_balancer
-    elasticloadbalancing:DescribeLoadBalancers and elasticloadbalancing:DescribeTargetGroups; task_definitions
+    elasticloadbalancing:DescribeLoadBalancers and elasticloadbalancing:DescribeTargetGroups; load_balancer_detail
+    the same two, then one elasticloadbalancing:DescribeTags for both ARNs,
+    elasticloadbalancing:DescribeTargetGroupAttributes and elasticloadbalancing:DescribeListeners; task_definitions
     ecs:DescribeTaskDefinition for each family; cluster ecs:DescribeClusters; service ecs:DescribeServices. A call
-    whose resource is missing ends its part (no further call for it)."
+    whose resource is missing ends its part (no further call for it); a detail part goes on with what exists."
   - Supports check mode (it changes nothing in any mode).
 extends_documentation_fragment:
   - amazon.aws.common.modules
@@ -236,7 +241,8 @@ EXAMPLES = r"""
 RETURN = r"""
 stack:
   description:
-    - One key per requested part; an empty dict for a missing part (with O(require=false)).
+    - One key per requested part; an empty dict for a missing part (with O(require=false)); a missing detail part
+      has its keys, empty for what does not exist.
   returned: always
   type: dict
   contains:
@@ -313,6 +319,43 @@ stack:
         task_definition: djangoapp-web:3
         desired_count: 1
         running_count: 1
+    load_balancer_detail:
+      description:
+        - The load balancer as amazon.aws.elb_application_lb_info returns it with C(include_attributes=false),
+          C(include_listeners=true), C(include_listener_rules=false), and the target group as
+          community.aws.elb_target_group_info returns it (attributes merged in, C(.) replaced by C(_)); each with
+          C(tags) as a dict. An empty dict for the one that does not exist; the part is listed in RV(missing) then,
+          and still returns the other.
+      returned: when requested
+      type: dict
+      contains:
+        load_balancer:
+          description: The load balancer, with C(listeners) (each with its C(default_actions)) and C(tags).
+          type: dict
+          returned: always
+          sample:
+            load_balancer_name: djangoapp-alb
+            load_balancer_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/djangoapp-alb/5fad5d
+            dns_name: djangoapp-alb-1.us-east-1.elb.amazonaws.com
+            scheme: internet-facing
+            type: application
+            security_groups: [sg-0a1b2c3d4e5f60718]
+            availability_zones: [{zone_name: us-east-1a, subnet_id: subnet-0a1b2c3d}]
+            listeners: [{port: 80, protocol: HTTP, default_actions: [{type: forward, target_group_arn: "arn:..."}]}]
+            tags: {"fargate:stack": djangoapp}
+        target_group:
+          description: The target group with its attributes and C(tags).
+          type: dict
+          returned: always
+          sample:
+            target_group_name: djangoapp-web
+            target_group_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/djangoapp-web/ee7e725a
+            protocol: HTTP
+            port: 8000
+            health_check_path: /health/
+            matcher: {http_code: "200"}
+            deregistration_delay_timeout_seconds: "30"
+            tags: {"fargate:stack": djangoapp}
 missing:
   description: The requested parts that do not exist, each with the message of the role that creates it.
   returned: always
@@ -340,6 +383,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import ECS_RETRY
 from ansible_collections.django_ecs.fargate.plugins.module_utils.stack_lookup import (
+    ALL_PARTS,
     PARTS,
     RegistryError,
     StackLookup,
@@ -377,7 +421,7 @@ NAMES_SPEC = dict(
 
 ARGUMENT_SPEC = dict(
     stack_name=dict(type="str", required=True),
-    parts=dict(type="list", elements="str", choices=list(PARTS), default=list(PARTS)),
+    parts=dict(type="list", elements="str", choices=list(ALL_PARTS), default=list(PARTS)),
     require=dict(type="bool", default=True),
     names=dict(type="dict", default={}, options=NAMES_SPEC),
 )

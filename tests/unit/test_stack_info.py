@@ -2,6 +2,7 @@
 missing (the message of the role that creates it), an existing VPC, subnets by CIDR, the exact calls each part
 makes, the secret described and never read, the app URL rules, the image in ECR or in a registry."""
 
+import datetime
 import http.server
 import socket
 import threading
@@ -797,3 +798,246 @@ def test_the_names_follow_the_roles_defaults():
     assert (n["secret_name"], n["db_instance_id"], n["repository_name"]) == ("shop/app", "shop-db", "shop")
     assert (n["web_family"], n["migrate_family"], n["log_group"]) == ("shop-web", "shop-migrate", "/ecs/shop")
     assert (n["cluster_name"], n["service_name"], n["vpc_name"]) == ("shop", "shop-web", "shop")
+
+
+# --- load_balancer_detail: the alb role's read -------------------------------------------------------------------
+LB_TAGS = [{"Key": "fargate:stack", "Value": STACK}, {"Key": "cost-centre", "Value": "42"}]
+LISTENER_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:listener/app/djangoapp-alb/5fad5d9b409da9b1/8f0e1d2c"
+DETAIL_CALLS = [
+    "elbv2:describe_load_balancers",
+    "elbv2:describe_target_groups",
+    "elbv2:describe_tags",
+    "elbv2:describe_target_group_attributes",
+    "elbv2:describe_listeners",
+]
+
+
+def lb_answer():
+    """A DescribeLoadBalancers entry as AWS sends it (CreatedTime a timestamp)."""
+    return {
+        "LoadBalancerArn": LB_ARN,
+        "DNSName": DNS,
+        "CanonicalHostedZoneId": "Z35SXDOTRQ7X7K",
+        "CreatedTime": datetime.datetime(2026, 12, 1, 10, 0, 0, tzinfo=datetime.UTC),
+        "LoadBalancerName": "djangoapp-alb",
+        "Scheme": "internet-facing",
+        "VpcId": VPC,
+        "State": {"Code": "active"},
+        "Type": "application",
+        "AvailabilityZones": [
+            {"ZoneName": "us-east-1a", "SubnetId": SUBNETS["10.0.0.0/24"], "LoadBalancerAddresses": []},
+            {"ZoneName": "us-east-1b", "SubnetId": SUBNETS["10.0.1.0/24"], "LoadBalancerAddresses": []},
+        ],
+        "SecurityGroups": [GROUPS["djangoapp-alb"]],
+        "IpAddressType": "ipv4",
+    }
+
+
+def tg_answer():
+    return {
+        "TargetGroupArn": TG_ARN,
+        "TargetGroupName": "djangoapp-web",
+        "Protocol": "HTTP",
+        "Port": 8000,
+        "VpcId": VPC,
+        "HealthCheckProtocol": "HTTP",
+        "HealthCheckPort": "traffic-port",
+        "HealthCheckEnabled": True,
+        "HealthCheckIntervalSeconds": 10,
+        "HealthCheckTimeoutSeconds": 5,
+        "HealthyThresholdCount": 2,
+        "UnhealthyThresholdCount": 3,
+        "HealthCheckPath": "/health/",
+        "Matcher": {"HttpCode": "200"},
+        "LoadBalancerArns": [LB_ARN],
+        "TargetType": "ip",
+        "ProtocolVersion": "HTTP1",
+        "IpAddressType": "ipv4",
+    }
+
+
+TG_ATTRIBUTES = [
+    {"Key": "deregistration_delay.timeout_seconds", "Value": "30"},
+    {"Key": "stickiness.enabled", "Value": "false"},
+    {"Key": "stickiness.type", "Value": "lb_cookie"},
+    {"Key": "load_balancing.algorithm.type", "Value": "round_robin"},
+]
+
+
+def listener_answer(marker=None):
+    listener = {
+        "ListenerArn": LISTENER_ARN,
+        "LoadBalancerArn": LB_ARN,
+        "Port": 80,
+        "Protocol": "HTTP",
+        # Two actions out of order: the stock module sorts them by Order, then Type.
+        "DefaultActions": [
+            {"Type": "forward", "TargetGroupArn": TG_ARN, "Order": 2},
+            {"Type": "authenticate-oidc", "Order": 1, "AuthenticateOidcConfig": {
+                "Issuer": "https://idp.example.com", "AuthorizationEndpoint": "https://idp.example.com/a",
+                "TokenEndpoint": "https://idp.example.com/t", "UserInfoEndpoint": "https://idp.example.com/u",
+                "ClientId": "c"}},
+        ],
+    }  # fmt: skip
+    answer = {"Listeners": [listener]}
+    if marker:
+        answer["NextMarker"] = marker
+    return answer
+
+
+def detail_answers(aws, lb=True, tg=True, listener_pages=1):
+    if lb:
+        aws.elbv2.add_response(
+            "describe_load_balancers", {"LoadBalancers": [lb_answer()]}, {"Names": ["djangoapp-alb"]}
+        )
+    else:
+        missing_lb(aws)
+    if tg:
+        aws.elbv2.add_response("describe_target_groups", {"TargetGroups": [tg_answer()]}, {"Names": ["djangoapp-web"]})
+    else:
+        error(aws.elbv2, "describe_target_groups", "TargetGroupNotFound", "One or more target groups not found",
+              {"Names": ["djangoapp-web"]})  # fmt: skip
+    arns = ([LB_ARN] if lb else []) + ([TG_ARN] if tg else [])
+    if arns:
+        aws.elbv2.add_response(
+            "describe_tags",
+            {"TagDescriptions": [{"ResourceArn": arn, "Tags": LB_TAGS} for arn in arns]},
+            {"ResourceArns": arns},
+        )
+    if tg:
+        aws.elbv2.add_response(
+            "describe_target_group_attributes", {"Attributes": TG_ATTRIBUTES}, {"TargetGroupArn": TG_ARN}
+        )
+    if lb:
+        for page in range(listener_pages):
+            last = page == listener_pages - 1
+            params = {"LoadBalancerArn": LB_ARN} | ({"Marker": f"m{page}"} if page else {})
+            aws.elbv2.add_response("describe_listeners", listener_answer(None if last else f"m{page + 1}"), params)
+
+
+def test_load_balancer_detail_reads_both_in_five_calls_one_describe_tags(aws):
+    detail_answers(aws)
+    found = lookup(aws)
+    stack, missing = found.describe({"load_balancer_detail"})
+    assert missing == []
+    assert found.calls == DETAIL_CALLS
+    assert set(stack["load_balancer_detail"]) == {"load_balancer", "target_group"}
+
+
+def test_the_target_group_has_the_shape_of_elb_target_group_info(aws):
+    detail_answers(aws)
+    stack, dummy = lookup(aws).describe({"load_balancer_detail"})
+    # community.aws.elb_target_group_info: the attributes merged in ('.' -> '_'), camel_dict_to_snake_dict, tags.
+    assert stack["load_balancer_detail"]["target_group"] == {
+        "target_group_arn": TG_ARN,
+        "target_group_name": "djangoapp-web",
+        "protocol": "HTTP",
+        "port": 8000,
+        "vpc_id": VPC,
+        "health_check_protocol": "HTTP",
+        "health_check_port": "traffic-port",
+        "health_check_enabled": True,
+        "health_check_interval_seconds": 10,
+        "health_check_timeout_seconds": 5,
+        "healthy_threshold_count": 2,
+        "unhealthy_threshold_count": 3,
+        "health_check_path": "/health/",
+        "matcher": {"http_code": "200"},
+        "load_balancer_arns": [LB_ARN],
+        "target_type": "ip",
+        "protocol_version": "HTTP1",
+        "ip_address_type": "ipv4",
+        "deregistration_delay_timeout_seconds": "30",
+        "stickiness_enabled": "false",
+        "stickiness_type": "lb_cookie",
+        "load_balancing_algorithm_type": "round_robin",
+        "tags": {"fargate:stack": STACK, "cost-centre": "42"},
+    }
+
+
+def test_the_load_balancer_has_the_shape_of_elb_application_lb_info(aws):
+    from ansible_collections.amazon.aws.plugins.module_utils.elbv2 import normalize_application_load_balancer
+
+    detail_answers(aws)
+    stack, dummy = lookup(aws).describe({"load_balancer_detail"})
+    lb = stack["load_balancer_detail"]["load_balancer"]
+    # What amazon.aws.elb_application_lb_info builds from the same answers (include_listeners, no attributes, no
+    # rules), plus the tags it adds from DescribeTags.
+    stock = normalize_application_load_balancer({**lb_answer(), "Listeners": listener_answer()["Listeners"]})
+    stock["tags"] = {"fargate:stack": STACK, "cost-centre": "42"}
+    assert lb == stock
+    assert lb["created_time"] == "2026-12-01T10:00:00+00:00"
+    assert [a["type"] for a in lb["listeners"][0]["default_actions"]] == ["authenticate-oidc", "forward"]
+    assert lb["availability_zones"][1]["subnet_id"] == SUBNETS["10.0.1.0/24"]
+
+
+def test_the_alb_drift_filters_find_nothing_on_the_detail_of_a_stack_in_sync(aws):
+    from ansible_collections.django_ecs.fargate.plugins.filter.fargate_alb import (
+        load_balancer_drift,
+        target_group_drift,
+    )
+
+    detail_answers(aws)
+    stack, dummy = lookup(aws).describe({"load_balancer_detail"})
+    detail = stack["load_balancer_detail"]
+    tags = {"fargate:stack": STACK, "cost-centre": 42}
+    tg_wanted = {
+        "protocol": "HTTP", "port": "8000", "target_type": "ip", "vpc_id": VPC, "health_check_protocol": "HTTP",
+        "health_check_path": "/health/", "health_check_port": "traffic-port", "health_check_interval_seconds": 10,
+        "health_check_timeout_seconds": 5, "healthy_threshold_count": 2, "unhealthy_threshold_count": 3,
+        "matcher": {"http_code": "200"}, "deregistration_delay_timeout_seconds": 30, "tags": tags,
+    }  # fmt: skip
+    assert target_group_drift(detail["target_group"], tg_wanted) == []
+    assert target_group_drift(detail["target_group"], tg_wanted | {"deregistration_delay_timeout_seconds": 60}) == [
+        "deregistration_delay_timeout_seconds"
+    ]
+    lb_wanted = {
+        "scheme": "internet-facing",
+        "type": "application",
+        "security_groups": [GROUPS["djangoapp-alb"]],
+        "subnets": [SUBNETS["10.0.1.0/24"], SUBNETS["10.0.0.0/24"]],
+        "tags": tags,
+        "listeners": [
+            {"Protocol": "HTTP", "Port": 80, "DefaultActions": [{"Type": "forward", "TargetGroupArn": TG_ARN}]}
+        ],
+    }
+    # The stack's listener has two actions (an authentication in front): the role's single forward differs.
+    assert load_balancer_drift(detail["load_balancer"], lb_wanted) == ["listeners"]
+    detail["load_balancer"]["listeners"][0]["default_actions"].pop(0)
+    assert load_balancer_drift(detail["load_balancer"], lb_wanted) == []
+    assert load_balancer_drift(detail["load_balancer"], lb_wanted | {"tags": {"fargate:stack": STACK}}) == ["tags"]
+
+
+@pytest.mark.parametrize(
+    "lb, tg, calls",
+    [
+        (False, True, DETAIL_CALLS[:4]),
+        (True, False, DETAIL_CALLS[:3] + DETAIL_CALLS[4:]),
+        (False, False, DETAIL_CALLS[:2]),
+    ],
+    ids=["no load balancer", "no target group", "neither"],
+)
+def test_load_balancer_detail_returns_what_exists_and_lists_the_part_missing(aws, capsys, lb, tg, calls):
+    detail_answers(aws, lb=lb, tg=tg)
+    failed, result = run(capsys, parts=["load_balancer_detail"], require=False, names={"image_tag": None})
+    assert not failed, result
+    detail = result["stack"]["load_balancer_detail"]
+    assert bool(detail["load_balancer"]) is lb and bool(detail["target_group"]) is tg
+    assert result["api_calls"] == len(calls)
+    message = f"alb: load balancer djangoapp-alb or target group djangoapp-web not found: {hint('alb')}"
+    assert result["missing"] == [{"part": "load_balancer_detail", "message": message}]
+    if tg:
+        assert detail["target_group"]["tags"] == {"fargate:stack": STACK, "cost-centre": "42"}
+
+
+def test_load_balancer_detail_follows_the_listener_pages(aws):
+    detail_answers(aws, listener_pages=2)
+    found = lookup(aws)
+    stack, dummy = found.describe({"load_balancer_detail"})
+    assert found.calls == DETAIL_CALLS + ["elbv2:describe_listeners"]
+    assert len(stack["load_balancer_detail"]["load_balancer"]["listeners"]) == 2
+
+
+def test_detail_parts_are_not_in_the_default():
+    assert "load_balancer_detail" not in mod.ARGUMENT_SPEC["parts"]["default"]
+    assert "load_balancer_detail" in mod.ARGUMENT_SPEC["parts"]["choices"]
