@@ -30,7 +30,7 @@ from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_rollout imp
 PARTS = ("network", "database", "image", "load_balancer", "task_definitions", "cluster", "service")
 # The parts a role reads before it writes: every setting its drift checks compare, in the shapes of the stock info
 # modules, and what exists of the part even when some of it is missing.
-DETAIL_PARTS = ("load_balancer_detail",)
+DETAIL_PARTS = ("network_detail", "load_balancer_detail")
 ALL_PARTS = PARTS + DETAIL_PARTS
 # The role that creates each part (the front of its "missing" message, and the tag to run).
 ROLE_OF = {
@@ -41,6 +41,7 @@ ROLE_OF = {
     "task_definitions": "ecs_taskdefs",
     "cluster": "ecs_service",
     "service": "ecs_service",
+    "network_detail": "network",
     "load_balancer_detail": "alb",
 }
 # The AWS services each part reads (clients are made for the requested parts only).
@@ -52,6 +53,7 @@ SERVICES_OF = {
     "task_definitions": ("ecs",),
     "cluster": ("ecs",),
     "service": ("ecs",),
+    "network_detail": ("ec2",),
     "load_balancer_detail": ("elbv2",),
 }
 STACK_TAG = "fargate:stack"
@@ -111,6 +113,7 @@ def stack_names(stack_name, names=None):
         "app_url": "",
         "domain_names": [],
         "https": False,
+        "nat_gateway": False,
         "web_family": f"{s}-web",
         "migrate_family": f"{s}-migrate",
         "log_group": f"/ecs/{s}",
@@ -337,6 +340,107 @@ class StackLookup:
             "app_security_group_id": group_ids[1],
             "db_security_group_id": group_ids[2],
         }
+
+    # --- network detail (the network role's read) -----------------------------------------------------------
+    def network_detail(self):
+        """What the network role compares before it writes, in the shapes of the stock info modules: ``vpcs``
+        (ec2_vpc_net_info, without the DNS attributes: they are not read), ``subnets`` (ec2_vpc_subnet_info),
+        ``internet_gateways`` (ec2_vpc_igw_info), ``route_tables`` (ec2_vpc_route_table_info), ``nat_gateways``
+        (ec2_vpc_nat_gateway_info: pending or available ones, read only with ``names.nat_gateway``) and
+        ``security_groups`` (ec2_security_group_info: the stack's three, by name).
+
+        The stack's own VPC (found by its tags): one describe per kind of resource, 5 calls (6 with the NAT gateway);
+        nothing after DescribeVpcs when there is not exactly one. An existing VPC (``names.vpc_id``): its given
+        subnets and the security groups, 2 calls (the role manages nothing else there)."""
+        n = self.names
+        hint = run_hint("network")
+        ec2 = self.client("ec2")
+        found = {
+            "vpcs": [],
+            "subnets": [],
+            "internet_gateways": [],
+            "route_tables": [],
+            "nat_gateways": [],
+            "security_groups": [],
+        }
+        given = list(n["public_subnet_ids"]) + list(n["private_subnet_ids"])
+        if n["vpc_id"]:
+            vpc_id = n["vpc_id"]
+            self.step = f"describing subnets {', '.join(given)}"
+            try:
+                subnets = _pages(ec2.describe_subnets, "Subnets", SubnetIds=given)
+            except botocore.exceptions.ClientError as e:
+                if error_code(e) != "InvalidSubnetID.NotFound":
+                    raise
+                subnets = []  # the role's check names the subnets it was given
+            found["subnets"] = [subnet_info(s) for s in subnets]
+        else:
+            self.step = f"describing the VPC tagged Name={n['vpc_name']}"
+            vpcs = _pages(
+                ec2.describe_vpcs,
+                "Vpcs",
+                Filters=[
+                    {"Name": "tag:Name", "Values": [n["vpc_name"]]},
+                    {"Name": f"tag:{STACK_TAG}", "Values": [n["stack_name"]]},
+                ],
+            )
+            found["vpcs"] = [vpc_info(v) for v in vpcs]
+            if len(vpcs) != 1:
+                raise Missing(
+                    "network_detail",
+                    f"network: no VPC tagged Name={n['vpc_name']} found (found {len(vpcs)}): {hint}",
+                    found,
+                )
+            vpc_id = vpcs[0]["VpcId"]
+            in_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
+            self.step = f"describing the subnets of {vpc_id}"
+            found["subnets"] = [subnet_info(s) for s in _pages(ec2.describe_subnets, "Subnets", Filters=in_vpc)]
+            self.step = f"describing the internet gateway of {vpc_id}"
+            found["internet_gateways"] = [
+                internet_gateway_info(g)
+                for g in _pages(
+                    ec2.describe_internet_gateways,
+                    "InternetGateways",
+                    Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}],
+                )
+            ]
+            self.step = f"describing the route tables of {vpc_id}"
+            found["route_tables"] = [
+                route_table_info(t) for t in _pages(ec2.describe_route_tables, "RouteTables", Filters=in_vpc)
+            ]
+            if n["nat_gateway"]:
+                self.step = f"describing the NAT gateways of {vpc_id}"
+                found["nat_gateways"] = [
+                    nat_gateway_info(g)
+                    for g in _pages(
+                        ec2.describe_nat_gateways,
+                        "NatGateways",
+                        Filter=in_vpc + [{"Name": "state", "Values": ["pending", "available"]}],
+                    )
+                ]
+        group_names = [n["security_group_names"][k] for k in ("alb", "app", "db")]
+        self.step = f"describing the security groups of {vpc_id}"
+        groups = _pages(
+            ec2.describe_security_groups,
+            "SecurityGroups",
+            Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": group_names}],
+        )
+        found["security_groups"] = [security_group_info(g) for g in groups]
+
+        if n["vpc_id"]:
+            have = {s["subnet_id"] for s in found["subnets"]}
+            subnets_ok = all(s in have for s in given)
+        else:
+            subnets_ok = all(subnet_ids(found["subnets"], n["public_subnet_cidrs"] + n["private_subnet_cidrs"]))
+        group_ids = security_group_ids(found["security_groups"], group_names)
+        if not (subnets_ok and all(group_ids)):
+            raise Missing(
+                "network_detail",
+                f"network: the stack's subnets or security groups are missing in {vpc_id} (security groups"
+                f" {list(zip(group_names, group_ids, strict=True))}): {hint}",
+                found,
+            )
+        return found
 
     # --- database ------------------------------------------------------------------------------------------
     def database(self):
@@ -573,6 +677,80 @@ class StackLookup:
             "desired_count": service.get("desiredCount", 0),
             "running_count": service.get("runningCount", 0),
         }
+
+
+def _pages(call, key, **params):
+    """Every item of an EC2 describe that pages with NextToken (one call when it does not)."""
+    items, token = [], None
+    while True:
+        page = call(aws_retry=True, **params, **({"NextToken": token} if token else {}))
+        items += page.get(key) or []
+        token = page.get("NextToken")
+        if not token:
+            return items
+
+
+def vpc_info(vpc):
+    """A DescribeVpcs entry as amazon.aws.ec2_vpc_net_info returns it, without the two DNS attributes (they take a
+    DescribeVpcAttribute call each)."""
+    vpc = dict(vpc, id=vpc["VpcId"])
+    result = camel_dict_to_snake_dict(vpc)
+    result["tags"] = boto3_tag_list_to_ansible_dict(vpc.get("Tags", []))
+    return result
+
+
+def subnet_info(subnet):
+    """A DescribeSubnets entry as amazon.aws.ec2_vpc_subnet_info returns it."""
+    subnet = dict(subnet, id=subnet["SubnetId"])
+    result = camel_dict_to_snake_dict(subnet)
+    result["tags"] = boto3_tag_list_to_ansible_dict(subnet.get("Tags", []))
+    return result
+
+
+def internet_gateway_info(gateway):
+    """A DescribeInternetGateways entry as amazon.aws.ec2_vpc_igw_info returns it (convert_tags=true)."""
+    return camel_dict_to_snake_dict(
+        {
+            "InternetGatewayId": gateway["InternetGatewayId"],
+            "Attachments": gateway.get("Attachments") or [],
+            "Tags": boto3_tag_list_to_ansible_dict(gateway.get("Tags") or []),
+        },
+        ignore_list=["Tags"],
+    )
+
+
+def route_table_info(table):
+    """A DescribeRouteTables entry as amazon.aws.ec2_vpc_route_table_info returns it (its legacy keys included)."""
+    table = dict(table)
+    routes = []
+    for route in table.get("Routes") or []:
+        route = dict(route)
+        for legacy in ("DestinationCidrBlock", "GatewayId", "InstanceId", "Origin", "State", "NetworkInterfaceId"):
+            route.setdefault(legacy, None)
+        route["InterfaceId"] = route["NetworkInterfaceId"]
+        routes.append(route)
+    table["Associations"] = [dict(a, Id=a["RouteTableAssociationId"]) for a in table.get("Associations") or []]
+    table["Routes"] = routes
+    table["Id"] = table["RouteTableId"]
+    table["tags"] = boto3_tag_list_to_ansible_dict(table.pop("Tags", None) or [])
+    return camel_dict_to_snake_dict(table, ignore_list=["tags"])
+
+
+def nat_gateway_info(gateway):
+    """A DescribeNatGateways entry as amazon.aws.ec2_vpc_nat_gateway_info returns it."""
+    result = camel_dict_to_snake_dict(normalize_boto3_result(gateway))
+    if "tags" in result:
+        result["tags"] = boto3_tag_list_to_ansible_dict(result["tags"])
+    return result
+
+
+def security_group_info(group):
+    """A DescribeSecurityGroups entry as amazon.aws.ec2_security_group_info returns it."""
+    result = camel_dict_to_snake_dict(group)
+    result["tags"] = boto3_tag_list_to_ansible_dict(
+        result.get("tags", {}), tag_name_key_name="key", tag_value_key_name="value"
+    )
+    return result
 
 
 def _sorted_actions(actions):
