@@ -873,12 +873,19 @@ def listener_answer(marker=None):
         # Two actions out of order: the stock module sorts them by Order, then Type.
         "DefaultActions": [
             {"Type": "forward", "TargetGroupArn": TG_ARN, "Order": 2},
-            {"Type": "authenticate-oidc", "Order": 1, "AuthenticateOidcConfig": {
-                "Issuer": "https://idp.example.com", "AuthorizationEndpoint": "https://idp.example.com/a",
-                "TokenEndpoint": "https://idp.example.com/t", "UserInfoEndpoint": "https://idp.example.com/u",
-                "ClientId": "c"}},
+            {
+                "Type": "authenticate-oidc",
+                "Order": 1,
+                "AuthenticateOidcConfig": {
+                    "Issuer": "https://idp.example.com",
+                    "AuthorizationEndpoint": "https://idp.example.com/a",
+                    "TokenEndpoint": "https://idp.example.com/t",
+                    "UserInfoEndpoint": "https://idp.example.com/u",
+                    "ClientId": "c",
+                },
+            },
         ],
-    }  # fmt: skip
+    }
     answer = {"Listeners": [listener]}
     if marker:
         answer["NextMarker"] = marker
@@ -895,8 +902,13 @@ def detail_answers(aws, lb=True, tg=True, listener_pages=1):
     if tg:
         aws.elbv2.add_response("describe_target_groups", {"TargetGroups": [tg_answer()]}, {"Names": ["djangoapp-web"]})
     else:
-        error(aws.elbv2, "describe_target_groups", "TargetGroupNotFound", "One or more target groups not found",
-              {"Names": ["djangoapp-web"]})  # fmt: skip
+        error(
+            aws.elbv2,
+            "describe_target_groups",
+            "TargetGroupNotFound",
+            "One or more target groups not found",
+            {"Names": ["djangoapp-web"]},
+        )
     arns = ([LB_ARN] if lb else []) + ([TG_ARN] if tg else [])
     if arns:
         aws.elbv2.add_response(
@@ -982,11 +994,21 @@ def test_the_alb_drift_filters_find_nothing_on_the_detail_of_a_stack_in_sync(aws
     detail = stack["load_balancer_detail"]
     tags = {"fargate:stack": STACK, "cost-centre": 42}
     tg_wanted = {
-        "protocol": "HTTP", "port": "8000", "target_type": "ip", "vpc_id": VPC, "health_check_protocol": "HTTP",
-        "health_check_path": "/health/", "health_check_port": "traffic-port", "health_check_interval_seconds": 10,
-        "health_check_timeout_seconds": 5, "healthy_threshold_count": 2, "unhealthy_threshold_count": 3,
-        "matcher": {"http_code": "200"}, "deregistration_delay_timeout_seconds": 30, "tags": tags,
-    }  # fmt: skip
+        "protocol": "HTTP",
+        "port": "8000",
+        "target_type": "ip",
+        "vpc_id": VPC,
+        "health_check_protocol": "HTTP",
+        "health_check_path": "/health/",
+        "health_check_port": "traffic-port",
+        "health_check_interval_seconds": 10,
+        "health_check_timeout_seconds": 5,
+        "healthy_threshold_count": 2,
+        "unhealthy_threshold_count": 3,
+        "matcher": {"http_code": "200"},
+        "deregistration_delay_timeout_seconds": 30,
+        "tags": tags,
+    }
     assert target_group_drift(detail["target_group"], tg_wanted) == []
     assert target_group_drift(detail["target_group"], tg_wanted | {"deregistration_delay_timeout_seconds": 60}) == [
         "deregistration_delay_timeout_seconds"
@@ -1099,14 +1121,26 @@ def route_table_answer(name, subnets, routes):
         "OwnerId": ACCOUNT,
         "PropagatingVgws": [],
         "Associations": [
-            {"RouteTableAssociationId": f"rtbassoc-{sid[-6:]}", "RouteTableId": f"rtb-{name}", "SubnetId": sid,
-             "Main": False, "AssociationState": {"State": "associated"}}
+            {
+                "RouteTableAssociationId": f"rtbassoc-{sid[-6:]}",
+                "RouteTableId": f"rtb-{name}",
+                "SubnetId": sid,
+                "Main": False,
+                "AssociationState": {"State": "associated"},
+            }
             for sid in subnets
         ],
-        "Routes": [{"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local", "Origin": "CreateRouteTable",
-                    "State": "active"}] + routes,
+        "Routes": [
+            {
+                "DestinationCidrBlock": "10.0.0.0/16",
+                "GatewayId": "local",
+                "Origin": "CreateRouteTable",
+                "State": "active",
+            }
+        ]
+        + routes,
         "Tags": stack_tags(f"{STACK}-{name}"),
-    }  # fmt: skip
+    }
 
 
 def route_tables_answer(nat=False):
@@ -1119,10 +1153,21 @@ def route_tables_answer(nat=False):
         ),
         route_table_answer("private", [SUBNETS["10.0.10.0/24"], SUBNETS["10.0.11.0/24"]], private if nat else []),
         # The VPC's main route table: no tags of the stack, no subnet.
-        {"RouteTableId": "rtb-main", "VpcId": VPC, "Associations": [{"RouteTableAssociationId": "rtbassoc-main",
-         "RouteTableId": "rtb-main", "Main": True}], "Routes": [{"DestinationCidrBlock": "10.0.0.0/16",
-         "GatewayId": "local", "Origin": "CreateRouteTable", "State": "active"}], "Tags": []},
-    ]  # fmt: skip
+        {
+            "RouteTableId": "rtb-main",
+            "VpcId": VPC,
+            "Associations": [{"RouteTableAssociationId": "rtbassoc-main", "RouteTableId": "rtb-main", "Main": True}],
+            "Routes": [
+                {
+                    "DestinationCidrBlock": "10.0.0.0/16",
+                    "GatewayId": "local",
+                    "Origin": "CreateRouteTable",
+                    "State": "active",
+                }
+            ],
+            "Tags": [],
+        },
+    ]
 
 
 def group_answer(name, gid, ingress, egress):
@@ -1138,26 +1183,62 @@ def group_answer(name, gid, ingress, egress):
     }
 
 
-ALL_OUT = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [], "PrefixListIds": [],
-            "UserIdGroupPairs": []}]  # fmt: skip
+ALL_OUT = [
+    {
+        "IpProtocol": "-1",
+        "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+        "Ipv6Ranges": [],
+        "PrefixListIds": [],
+        "UserIdGroupPairs": [],
+    }
+]
 
 
 def from_group(port, gid, description):
-    return [{"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [], "Ipv6Ranges": [],
-             "PrefixListIds": [], "UserIdGroupPairs": [{"GroupId": gid, "UserId": ACCOUNT,
-                                                        "Description": description}]}]  # fmt: skip
+    return [
+        {
+            "IpProtocol": "tcp",
+            "FromPort": port,
+            "ToPort": port,
+            "IpRanges": [],
+            "Ipv6Ranges": [],
+            "PrefixListIds": [],
+            "UserIdGroupPairs": [{"GroupId": gid, "UserId": ACCOUNT, "Description": description}],
+        }
+    ]
 
 
 def groups_answer():
     return [
-        group_answer("djangoapp-alb", GROUPS["djangoapp-alb"], [{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
-                     "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "HTTP from anywhere"}], "Ipv6Ranges": [],
-                     "PrefixListIds": [], "UserIdGroupPairs": []}], ALL_OUT),
-        group_answer("djangoapp-app", GROUPS["djangoapp-app"],
-                     from_group(8000, GROUPS["djangoapp-alb"], "App port from the load balancer"), ALL_OUT),
-        group_answer("djangoapp-db", GROUPS["djangoapp-db"],
-                     from_group(5432, GROUPS["djangoapp-app"], "PostgreSQL from the app"), []),
-    ]  # fmt: skip
+        group_answer(
+            "djangoapp-alb",
+            GROUPS["djangoapp-alb"],
+            [
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 80,
+                    "ToPort": 80,
+                    "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "HTTP from anywhere"}],
+                    "Ipv6Ranges": [],
+                    "PrefixListIds": [],
+                    "UserIdGroupPairs": [],
+                }
+            ],
+            ALL_OUT,
+        ),
+        group_answer(
+            "djangoapp-app",
+            GROUPS["djangoapp-app"],
+            from_group(8000, GROUPS["djangoapp-alb"], "App port from the load balancer"),
+            ALL_OUT,
+        ),
+        group_answer(
+            "djangoapp-db",
+            GROUPS["djangoapp-db"],
+            from_group(5432, GROUPS["djangoapp-app"], "PostgreSQL from the app"),
+            [],
+        ),
+    ]
 
 
 def nat_answer(state="available"):
@@ -1205,8 +1286,12 @@ def test_network_detail_reads_each_kind_once(aws):
     assert missing == [] and found.calls == NET_CALLS
     detail = stack["network_detail"]
     assert [len(detail[k]) for k in ("vpcs", "subnets", "internet_gateways", "route_tables", "security_groups")] == [
-        1, 4, 1, 3, 3
-    ]  # fmt: skip
+        1,
+        4,
+        1,
+        3,
+        3,
+    ]
     assert detail["nat_gateways"] == []
 
 
@@ -1274,29 +1359,48 @@ def test_the_network_drift_filters_find_nothing_on_the_detail_of_a_stack_in_sync
         return {"fargate:stack": STACK, "Name": f"{STACK}-{name}"}
 
     subnets = [
-        {"cidr": c, "az": "us-east-1a" if c.startswith(("10.0.0.", "10.0.10.")) else "us-east-1b",
-         "public": c in ("10.0.0.0/24", "10.0.1.0/24"), "tags": tags(NAME_OF[c])}
+        {
+            "cidr": c,
+            "az": "us-east-1a" if c.startswith(("10.0.0.", "10.0.10.")) else "us-east-1b",
+            "public": c in ("10.0.0.0/24", "10.0.1.0/24"),
+            "tags": tags(NAME_OF[c]),
+        }
         for c in SUBNETS
-    ]  # fmt: skip
+    ]
     assert fn.subnet_drift(detail["subnets"], subnets) == []
     assert fn.subnet_drift(detail["subnets"], [subnets[0] | {"public": False}]) == [subnets[0] | {"public": False}]
     tables = [
-        {"tags": tags("public"), "subnet_ids": [SUBNETS["10.0.0.0/24"], SUBNETS["10.0.1.0/24"]],
-         "routes": [{"dest": "0.0.0.0/0", "gateway_id": IGW}]},
+        {
+            "tags": tags("public"),
+            "subnet_ids": [SUBNETS["10.0.0.0/24"], SUBNETS["10.0.1.0/24"]],
+            "routes": [{"dest": "0.0.0.0/0", "gateway_id": IGW}],
+        },
         {"tags": tags("private"), "subnet_ids": [SUBNETS["10.0.10.0/24"], SUBNETS["10.0.11.0/24"]], "routes": []},
-    ]  # fmt: skip
+    ]
     assert fn.route_table_drift(detail["route_tables"], tables) == []
     nat_route = tables[1] | {"routes": [{"dest": "0.0.0.0/0", "nat_gateway_id": NAT}]}
     assert fn.route_table_drift(detail["route_tables"], [nat_route]) == [nat_route]
     egress = [{"proto": "all", "cidr_ip": "0.0.0.0/0"}]
     groups = [
-        {"name": "djangoapp-alb", "rules": [{"proto": "tcp", "from_port": 80, "to_port": 80, "cidr_ip": "0.0.0.0/0"}],
-         "rules_egress": egress, "tags": {"fargate:stack": STACK, "Name": "djangoapp-alb"}},
-        {"name": "djangoapp-app", "rules": [{"proto": "tcp", "from_port": 8000, "to_port": 8000,
-         "group_name": "djangoapp-alb"}], "rules_egress": egress, "tags": {"Name": "djangoapp-app"}},
-        {"name": "djangoapp-db", "rules": [{"proto": "tcp", "from_port": 5432, "to_port": 5432,
-         "group_name": "djangoapp-app"}], "rules_egress": [], "tags": {"Name": "djangoapp-db"}},
-    ]  # fmt: skip
+        {
+            "name": "djangoapp-alb",
+            "rules": [{"proto": "tcp", "from_port": 80, "to_port": 80, "cidr_ip": "0.0.0.0/0"}],
+            "rules_egress": egress,
+            "tags": {"fargate:stack": STACK, "Name": "djangoapp-alb"},
+        },
+        {
+            "name": "djangoapp-app",
+            "rules": [{"proto": "tcp", "from_port": 8000, "to_port": 8000, "group_name": "djangoapp-alb"}],
+            "rules_egress": egress,
+            "tags": {"Name": "djangoapp-app"},
+        },
+        {
+            "name": "djangoapp-db",
+            "rules": [{"proto": "tcp", "from_port": 5432, "to_port": 5432, "group_name": "djangoapp-app"}],
+            "rules_egress": [],
+            "tags": {"Name": "djangoapp-db"},
+        },
+    ]
     assert fn.security_group_drift(detail["security_groups"], groups) == []
     assert fn.security_group_drift(detail["security_groups"], [groups[2] | {"rules_egress": egress}]) == [
         groups[2] | {"rules_egress": egress}
@@ -1363,8 +1467,13 @@ def test_network_detail_of_an_existing_vpc_reads_the_given_subnets_and_the_group
 
 def test_network_detail_of_an_existing_vpc_with_an_unknown_subnet_returns_no_subnets(aws):
     given = EXISTING["public_subnet_ids"] + EXISTING["private_subnet_ids"]
-    error(aws.ec2, "describe_subnets", "InvalidSubnetID.NotFound",
-          "The subnet ID 'subnet-0000000000000000d' does not exist", {"SubnetIds": given})  # fmt: skip
+    error(
+        aws.ec2,
+        "describe_subnets",
+        "InvalidSubnetID.NotFound",
+        "The subnet ID 'subnet-0000000000000000d' does not exist",
+        {"SubnetIds": given},
+    )
     existing_groups(aws)
     stack, missing = lookup(aws, **EXISTING).describe({"network_detail"})
     assert stack["network_detail"]["subnets"] == []
