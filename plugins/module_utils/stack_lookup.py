@@ -20,11 +20,18 @@ try:
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible.module_utils.urls import open_url
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_rollout import task_definition_ref
 
 PARTS = ("network", "database", "image", "load_balancer", "task_definitions", "cluster", "service")
+# The parts a role reads before it writes: every setting its drift checks compare, in the shapes of the stock info
+# modules, and what exists of the part even when some of it is missing.
+DETAIL_PARTS = ("network_detail", "load_balancer_detail")
+ALL_PARTS = PARTS + DETAIL_PARTS
 # The role that creates each part (the front of its "missing" message, and the tag to run).
 ROLE_OF = {
     "network": "network",
@@ -34,6 +41,8 @@ ROLE_OF = {
     "task_definitions": "ecs_taskdefs",
     "cluster": "ecs_service",
     "service": "ecs_service",
+    "network_detail": "network",
+    "load_balancer_detail": "alb",
 }
 # The AWS services each part reads (clients are made for the requested parts only).
 SERVICES_OF = {
@@ -44,6 +53,8 @@ SERVICES_OF = {
     "task_definitions": ("ecs",),
     "cluster": ("ecs",),
     "service": ("ecs",),
+    "network_detail": ("ec2",),
+    "load_balancer_detail": ("elbv2",),
 }
 STACK_TAG = "fargate:stack"
 MIGRATED_TAG = "fargate:migrated"
@@ -60,12 +71,14 @@ REGISTRY_TIMEOUT = 10
 
 
 class Missing(Exception):
-    """A requested part does not exist; ``message`` names the role that creates it and the tag to run."""
+    """A requested part does not exist; ``message`` names the role that creates it and the tag to run. ``found`` is
+    what exists of it (a detail part returns that; the other parts return ``{}``)."""
 
-    def __init__(self, part, message):
+    def __init__(self, part, message, found=None):
         super().__init__(message)
         self.part = part
         self.message = message
+        self.found = found or {}
 
 
 class RegistryError(Exception):
@@ -100,6 +113,7 @@ def stack_names(stack_name, names=None):
         "app_url": "",
         "domain_names": [],
         "https": False,
+        "nat_gateway": False,
         "web_family": f"{s}-web",
         "migrate_family": f"{s}-migrate",
         "log_group": f"/ecs/{s}",
@@ -256,15 +270,15 @@ class StackLookup:
 
     def describe(self, parts):
         """(stack, missing): one entry per requested part (``{}`` when missing) and the missing parts'
-        ``{part, message}``, in the order of PARTS."""
+        ``{part, message}``, in the order of ALL_PARTS."""
         stack, missing = {}, []
-        for part in PARTS:
+        for part in ALL_PARTS:
             if part not in parts:
                 continue
             try:
                 stack[part] = getattr(self, part)()
             except Missing as e:
-                stack[part] = {}
+                stack[part] = e.found
                 missing.append({"part": e.part, "message": e.message})
         return stack, missing
 
@@ -326,6 +340,107 @@ class StackLookup:
             "app_security_group_id": group_ids[1],
             "db_security_group_id": group_ids[2],
         }
+
+    # --- network detail (the network role's read) -----------------------------------------------------------
+    def network_detail(self):
+        """What the network role compares before it writes, in the shapes of the stock info modules: ``vpcs``
+        (ec2_vpc_net_info, without the DNS attributes: they are not read), ``subnets`` (ec2_vpc_subnet_info),
+        ``internet_gateways`` (ec2_vpc_igw_info), ``route_tables`` (ec2_vpc_route_table_info), ``nat_gateways``
+        (ec2_vpc_nat_gateway_info: pending or available ones, read only with ``names.nat_gateway``) and
+        ``security_groups`` (ec2_security_group_info: the stack's three, by name).
+
+        The stack's own VPC (found by its tags): one describe per kind of resource, 5 calls (6 with the NAT gateway);
+        nothing after DescribeVpcs when there is not exactly one. An existing VPC (``names.vpc_id``): its given
+        subnets and the security groups, 2 calls (the role manages nothing else there)."""
+        n = self.names
+        hint = run_hint("network")
+        ec2 = self.client("ec2")
+        found = {
+            "vpcs": [],
+            "subnets": [],
+            "internet_gateways": [],
+            "route_tables": [],
+            "nat_gateways": [],
+            "security_groups": [],
+        }
+        given = list(n["public_subnet_ids"]) + list(n["private_subnet_ids"])
+        if n["vpc_id"]:
+            vpc_id = n["vpc_id"]
+            self.step = f"describing subnets {', '.join(given)}"
+            try:
+                subnets = _pages(ec2.describe_subnets, "Subnets", SubnetIds=given)
+            except botocore.exceptions.ClientError as e:
+                if error_code(e) != "InvalidSubnetID.NotFound":
+                    raise
+                subnets = []  # the role's check names the subnets it was given
+            found["subnets"] = [subnet_info(s) for s in subnets]
+        else:
+            self.step = f"describing the VPC tagged Name={n['vpc_name']}"
+            vpcs = _pages(
+                ec2.describe_vpcs,
+                "Vpcs",
+                Filters=[
+                    {"Name": "tag:Name", "Values": [n["vpc_name"]]},
+                    {"Name": f"tag:{STACK_TAG}", "Values": [n["stack_name"]]},
+                ],
+            )
+            found["vpcs"] = [vpc_info(v) for v in vpcs]
+            if len(vpcs) != 1:
+                raise Missing(
+                    "network_detail",
+                    f"network: no VPC tagged Name={n['vpc_name']} found (found {len(vpcs)}): {hint}",
+                    found,
+                )
+            vpc_id = vpcs[0]["VpcId"]
+            in_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
+            self.step = f"describing the subnets of {vpc_id}"
+            found["subnets"] = [subnet_info(s) for s in _pages(ec2.describe_subnets, "Subnets", Filters=in_vpc)]
+            self.step = f"describing the internet gateway of {vpc_id}"
+            found["internet_gateways"] = [
+                internet_gateway_info(g)
+                for g in _pages(
+                    ec2.describe_internet_gateways,
+                    "InternetGateways",
+                    Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}],
+                )
+            ]
+            self.step = f"describing the route tables of {vpc_id}"
+            found["route_tables"] = [
+                route_table_info(t) for t in _pages(ec2.describe_route_tables, "RouteTables", Filters=in_vpc)
+            ]
+            if n["nat_gateway"]:
+                self.step = f"describing the NAT gateways of {vpc_id}"
+                found["nat_gateways"] = [
+                    nat_gateway_info(g)
+                    for g in _pages(
+                        ec2.describe_nat_gateways,
+                        "NatGateways",
+                        Filter=in_vpc + [{"Name": "state", "Values": ["pending", "available"]}],
+                    )
+                ]
+        group_names = [n["security_group_names"][k] for k in ("alb", "app", "db")]
+        self.step = f"describing the security groups of {vpc_id}"
+        groups = _pages(
+            ec2.describe_security_groups,
+            "SecurityGroups",
+            Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": group_names}],
+        )
+        found["security_groups"] = [security_group_info(g) for g in groups]
+
+        if n["vpc_id"]:
+            have = {s["subnet_id"] for s in found["subnets"]}
+            subnets_ok = all(s in have for s in given)
+        else:
+            subnets_ok = all(subnet_ids(found["subnets"], n["public_subnet_cidrs"] + n["private_subnet_cidrs"]))
+        group_ids = security_group_ids(found["security_groups"], group_names)
+        if not (subnets_ok and all(group_ids)):
+            raise Missing(
+                "network_detail",
+                f"network: the stack's subnets or security groups are missing in {vpc_id} (security groups"
+                f" {list(zip(group_names, group_ids, strict=True))}): {hint}",
+                found,
+            )
+        return found
 
     # --- database ------------------------------------------------------------------------------------------
     def database(self):
@@ -443,6 +558,66 @@ class StackLookup:
             "domain_names": list(n["domain_names"]),
         }
 
+    # --- load balancer detail (the alb role's read) ---------------------------------------------------------
+    def load_balancer_detail(self):
+        """The load balancer with its listeners and the target group with its attributes, each with its tags, as
+        amazon.aws.elb_application_lb_info (include_attributes=false, include_listeners=true,
+        include_listener_rules=false) and community.aws.elb_target_group_info return them; ``{}`` for the one
+        that does not exist. Five calls when both exist (one DescribeTags for both ARNs), two when neither does."""
+        n = self.names
+        elbv2 = self.client("elbv2")
+        self.step = f"describing load balancer {n['alb_name']}"
+        try:
+            lbs = elbv2.describe_load_balancers(aws_retry=True, Names=[n["alb_name"]])["LoadBalancers"]
+        except botocore.exceptions.ClientError as e:
+            if error_code(e) != "LoadBalancerNotFound":
+                raise
+            lbs = []
+        self.step = f"describing target group {n['target_group_name']}"
+        try:
+            tgs = elbv2.describe_target_groups(aws_retry=True, Names=[n["target_group_name"]])["TargetGroups"]
+        except botocore.exceptions.ClientError as e:
+            if error_code(e) != "TargetGroupNotFound":
+                raise
+            tgs = []
+        lb = lbs[0] if len(lbs) == 1 else None
+        tg = tgs[0] if len(tgs) == 1 else None
+        arns = [r[key] for r, key in ((lb, "LoadBalancerArn"), (tg, "TargetGroupArn")) if r]
+        tags = {}
+        if arns:
+            self.step = f"describing the tags of {', '.join(arns)}"
+            for found in elbv2.describe_tags(aws_retry=True, ResourceArns=arns)["TagDescriptions"]:
+                tags[found["ResourceArn"]] = boto3_tag_list_to_ansible_dict(found.get("Tags") or [])
+        target_group = {}
+        if tg:
+            arn = tg["TargetGroupArn"]
+            self.step = f"describing the attributes of target group {n['target_group_name']}"
+            attributes = elbv2.describe_target_group_attributes(aws_retry=True, TargetGroupArn=arn)["Attributes"]
+            target_group = target_group_info(tg, attributes, tags.get(arn, {}))
+        load_balancer = {}
+        if lb:
+            arn = lb["LoadBalancerArn"]
+            self.step = f"describing the listeners of load balancer {n['alb_name']}"
+            listeners, marker = [], None
+            while True:
+                page = elbv2.describe_listeners(
+                    aws_retry=True, LoadBalancerArn=arn, **({"Marker": marker} if marker else {})
+                )
+                listeners += page.get("Listeners") or []
+                marker = page.get("NextMarker")
+                if not marker:
+                    break
+            load_balancer = load_balancer_info(lb, listeners, tags.get(arn, {}))
+        found = {"load_balancer": load_balancer, "target_group": target_group}
+        if not (load_balancer and target_group):
+            raise Missing(
+                "load_balancer_detail",
+                f"alb: load balancer {n['alb_name']} or target group {n['target_group_name']} not found:"
+                f" {run_hint('alb')}",
+                found,
+            )
+        return found
+
     # --- task definitions ----------------------------------------------------------------------------------
     def task_definitions(self):
         n = self.names
@@ -502,6 +677,113 @@ class StackLookup:
             "desired_count": service.get("desiredCount", 0),
             "running_count": service.get("runningCount", 0),
         }
+
+
+def _pages(call, key, **params):
+    """Every item of an EC2 describe that pages with NextToken (one call when it does not)."""
+    items, token = [], None
+    while True:
+        page = call(aws_retry=True, **params, **({"NextToken": token} if token else {}))
+        items += page.get(key) or []
+        token = page.get("NextToken")
+        if not token:
+            return items
+
+
+def vpc_info(vpc):
+    """A DescribeVpcs entry as amazon.aws.ec2_vpc_net_info returns it, without the two DNS attributes (they take a
+    DescribeVpcAttribute call each)."""
+    vpc = dict(vpc, id=vpc["VpcId"])
+    result = camel_dict_to_snake_dict(vpc)
+    result["tags"] = boto3_tag_list_to_ansible_dict(vpc.get("Tags", []))
+    return result
+
+
+def subnet_info(subnet):
+    """A DescribeSubnets entry as amazon.aws.ec2_vpc_subnet_info returns it."""
+    subnet = dict(subnet, id=subnet["SubnetId"])
+    result = camel_dict_to_snake_dict(subnet)
+    result["tags"] = boto3_tag_list_to_ansible_dict(subnet.get("Tags", []))
+    return result
+
+
+def internet_gateway_info(gateway):
+    """A DescribeInternetGateways entry as amazon.aws.ec2_vpc_igw_info returns it (convert_tags=true)."""
+    return camel_dict_to_snake_dict(
+        {
+            "InternetGatewayId": gateway["InternetGatewayId"],
+            "Attachments": gateway.get("Attachments") or [],
+            "Tags": boto3_tag_list_to_ansible_dict(gateway.get("Tags") or []),
+        },
+        ignore_list=["Tags"],
+    )
+
+
+def route_table_info(table):
+    """A DescribeRouteTables entry as amazon.aws.ec2_vpc_route_table_info returns it (its legacy keys included)."""
+    table = dict(table)
+    routes = []
+    for route in table.get("Routes") or []:
+        route = dict(route)
+        for legacy in ("DestinationCidrBlock", "GatewayId", "InstanceId", "Origin", "State", "NetworkInterfaceId"):
+            route.setdefault(legacy, None)
+        route["InterfaceId"] = route["NetworkInterfaceId"]
+        routes.append(route)
+    table["Associations"] = [dict(a, Id=a["RouteTableAssociationId"]) for a in table.get("Associations") or []]
+    table["Routes"] = routes
+    table["Id"] = table["RouteTableId"]
+    table["tags"] = boto3_tag_list_to_ansible_dict(table.pop("Tags", None) or [])
+    return camel_dict_to_snake_dict(table, ignore_list=["tags"])
+
+
+def nat_gateway_info(gateway):
+    """A DescribeNatGateways entry as amazon.aws.ec2_vpc_nat_gateway_info returns it."""
+    result = camel_dict_to_snake_dict(normalize_boto3_result(gateway))
+    if "tags" in result:
+        result["tags"] = boto3_tag_list_to_ansible_dict(result["tags"])
+    return result
+
+
+def security_group_info(group):
+    """A DescribeSecurityGroups entry as amazon.aws.ec2_security_group_info returns it."""
+    result = camel_dict_to_snake_dict(group)
+    result["tags"] = boto3_tag_list_to_ansible_dict(
+        result.get("tags", {}), tag_name_key_name="key", tag_value_key_name="value"
+    )
+    return result
+
+
+def _sorted_actions(actions):
+    """Listener actions in the order amazon.aws.elb_application_lb_info returns them: by Order, then Type."""
+    return sorted(actions or [], key=lambda a: (a.get("Order", 0), a.get("Type", "")))
+
+
+def load_balancer_info(load_balancer, listeners, tags):
+    """A DescribeLoadBalancers entry with its DescribeListeners answer and its tags (a dict) in the shape of
+    amazon.aws.elb_application_lb_info (include_attributes=false, include_listeners=true,
+    include_listener_rules=false): snake_case, datetimes as ISO strings, each listener's default actions sorted by
+    Order and Type, ``tags`` a dict."""
+    result = camel_dict_to_snake_dict(normalize_boto3_result(dict(load_balancer)))
+    result["listeners"] = []
+    for listener in normalize_boto3_result(list(listeners)):
+        actions = _sorted_actions(listener.get("DefaultActions"))
+        snaked = camel_dict_to_snake_dict({k: v for k, v in listener.items() if k != "DefaultActions"})
+        if "DefaultActions" in listener:
+            snaked["default_actions"] = [camel_dict_to_snake_dict(a) for a in actions] if actions else actions
+        result["listeners"].append(snaked)
+    result["tags"] = dict(tags)
+    return result
+
+
+def target_group_info(target_group, attributes, tags):
+    """A DescribeTargetGroups entry with its DescribeTargetGroupAttributes answer and its tags (a dict) in the shape
+    of community.aws.elb_target_group_info: the attributes merged in with ``.`` replaced by ``_`` (values are
+    strings, as AWS sends them), snake_case, ``tags`` a dict."""
+    merged = dict(target_group)
+    merged.update({k.replace(".", "_"): v for k, v in boto3_tag_list_to_ansible_dict(attributes or []).items()})
+    result = camel_dict_to_snake_dict(merged)
+    result["tags"] = dict(tags)
+    return result
 
 
 def registry_error(registry, reason):

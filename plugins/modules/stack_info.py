@@ -37,9 +37,16 @@ options:
         image tag (C(ecr_image)); V(load_balancer) the load balancer and the target group (C(alb));
         V(task_definitions) the web and migration task definitions (C(ecs_taskdefs)); V(cluster) the ECS cluster
         and its tags, V(service) the web service (C(ecs_service)).
+      - The detail parts are what a role reads before it writes, in the shapes of the stock info modules, and are
+        not in the default. V(network_detail) is the VPC, its subnets, internet gateway, route tables, NAT gateways
+        (with O(names.nat_gateway)) and the three security groups, for the C(network) role's drift check (see
+        RV(stack.network_detail)). V(load_balancer_detail) is the load balancer with its listeners and the target
+        group with its attributes, each with its tags, for the C(alb) role's drift check (see
+        RV(stack.load_balancer_detail)).
     type: list
     elements: str
-    choices: [network, database, image, load_balancer, task_definitions, cluster, service]
+    choices: [network, database, image, load_balancer, task_definitions, cluster, service, network_detail,
+              load_balancer_detail]
     default: [network, database, image, load_balancer, task_definitions, cluster, service]
     version_added: 0.1.0
   require:
@@ -172,6 +179,12 @@ options:
           - Whether the load balancer has a certificate (C(alb_certificate_arn) is set).
         type: bool
         default: false
+      nat_gateway:
+        description:
+          - Whether the stack has a NAT gateway (C(network_nat_gateway)). With V(true), V(network_detail) describes
+            the VPC's pending and available NAT gateways too.
+        type: bool
+        default: false
       web_family:
         description:
           - Task definition family of the web service (C(ecs_taskdefs_web_family)). Default O(stack_name) followed
@@ -199,9 +212,14 @@ notes:
   - "One call per resource of the requested parts: network ec2:DescribeVpcs, ec2:DescribeSubnets (not with an
     existing VPC), ec2:DescribeSecurityGroups; database secretsmanager:DescribeSecret, rds:DescribeDBInstances;
     image ecr:DescribeRepositories and ecr:DescribeImages (or the registry HEAD); load_balancer
-    elasticloadbalancing:DescribeLoadBalancers and elasticloadbalancing:DescribeTargetGroups; task_definitions
-    ecs:DescribeTaskDefinition for each family; cluster ecs:DescribeClusters; service ecs:DescribeServices. A call
-    whose resource is missing ends its part (no further call for it)."
+    elasticloadbalancing:DescribeLoadBalancers and elasticloadbalancing:DescribeTargetGroups; load_balancer_detail
+    the same two, then one elasticloadbalancing:DescribeTags for both ARNs,
+    elasticloadbalancing:DescribeTargetGroupAttributes and elasticloadbalancing:DescribeListeners; task_definitions
+    ecs:DescribeTaskDefinition for each family; cluster ecs:DescribeClusters; service ecs:DescribeServices;
+    network_detail ec2:DescribeVpcs, ec2:DescribeSubnets, ec2:DescribeInternetGateways, ec2:DescribeRouteTables,
+    ec2:DescribeNatGateways (only with O(names.nat_gateway)) and ec2:DescribeSecurityGroups (with an existing VPC
+    ec2:DescribeSubnets of the given subnets and ec2:DescribeSecurityGroups only). A call
+    whose resource is missing ends its part (no further call for it); a detail part goes on with what exists."
   - Supports check mode (it changes nothing in any mode).
 extends_documentation_fragment:
   - amazon.aws.common.modules
@@ -236,7 +254,8 @@ EXAMPLES = r"""
 RETURN = r"""
 stack:
   description:
-    - One key per requested part; an empty dict for a missing part (with O(require=false)).
+    - One key per requested part; an empty dict for a missing part (with O(require=false)); a missing detail part
+      has its keys, empty for what does not exist.
   returned: always
   type: dict
   contains:
@@ -313,6 +332,70 @@ stack:
         task_definition: djangoapp-web:3
         desired_count: 1
         running_count: 1
+    network_detail:
+      description:
+        - Lists in the shapes of the stock info modules. C(vpcs) as amazon.aws.ec2_vpc_net_info returns them, without
+          C(enable_dns_support) and C(enable_dns_hostnames) (not read), C(subnets) as ec2_vpc_subnet_info,
+          C(internet_gateways) as ec2_vpc_igw_info, C(route_tables) as ec2_vpc_route_table_info, C(nat_gateways) as
+          ec2_vpc_nat_gateway_info (pending or available; empty without O(names.nat_gateway)) and
+          C(security_groups) as ec2_security_group_info (the three groups of O(names.security_group_names)).
+        - For the stack's own VPC, every VPC with its tags (the lists after it stay empty unless there is exactly
+          one); with O(names.vpc_id), C(vpcs), C(internet_gateways), C(route_tables) and C(nat_gateways) are empty
+          and C(subnets) are the given ones (empty when one of them does not exist).
+        - The part is listed in RV(missing) when the VPC, a subnet or a security group is missing; it still returns
+          what exists.
+      returned: when requested
+      type: dict
+      sample:
+        vpcs: [{vpc_id: vpc-405653b6d130c5672, id: vpc-405653b6d130c5672, cidr_block: 10.0.0.0/16,
+                tags: {Name: djangoapp, "fargate:stack": djangoapp}}]
+        subnets: [{subnet_id: subnet-0a1b2c3d, id: subnet-0a1b2c3d, cidr_block: 10.0.0.0/24,
+                   availability_zone: us-east-1a, map_public_ip_on_launch: true, tags: {Name: djangoapp-public-a}}]
+        internet_gateways: [{internet_gateway_id: igw-0a1b2c3d, attachments: [{state: available,
+                             vpc_id: vpc-405653b6d130c5672}], tags: {Name: djangoapp}}]
+        route_tables: [{route_table_id: rtb-0a1b2c3d, associations: [{subnet_id: subnet-0a1b2c3d}],
+                        routes: [{destination_cidr_block: 0.0.0.0/0, gateway_id: igw-0a1b2c3d}],
+                        tags: {Name: djangoapp-public}}]
+        nat_gateways: []
+        security_groups: [{group_name: djangoapp-alb, group_id: sg-0a1b2c3d4e5f60718, ip_permissions: [],
+                           ip_permissions_egress: [], tags: {Name: djangoapp-alb}}]
+    load_balancer_detail:
+      description:
+        - The load balancer as amazon.aws.elb_application_lb_info returns it with C(include_attributes=false),
+          C(include_listeners=true), C(include_listener_rules=false), and the target group as
+          community.aws.elb_target_group_info returns it (attributes merged in, C(.) replaced by C(_)); each with
+          C(tags) as a dict. An empty dict for the one that does not exist; the part is listed in RV(missing) then,
+          and still returns the other.
+      returned: when requested
+      type: dict
+      contains:
+        load_balancer:
+          description: The load balancer, with C(listeners) (each with its C(default_actions)) and C(tags).
+          type: dict
+          returned: always
+          sample:
+            load_balancer_name: djangoapp-alb
+            load_balancer_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/djangoapp-alb/5fad5d
+            dns_name: djangoapp-alb-1.us-east-1.elb.amazonaws.com
+            scheme: internet-facing
+            type: application
+            security_groups: [sg-0a1b2c3d4e5f60718]
+            availability_zones: [{zone_name: us-east-1a, subnet_id: subnet-0a1b2c3d}]
+            listeners: [{port: 80, protocol: HTTP, default_actions: [{type: forward, target_group_arn: "arn:..."}]}]
+            tags: {"fargate:stack": djangoapp}
+        target_group:
+          description: The target group with its attributes and C(tags).
+          type: dict
+          returned: always
+          sample:
+            target_group_name: djangoapp-web
+            target_group_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/djangoapp-web/ee7e725a
+            protocol: HTTP
+            port: 8000
+            health_check_path: /health/
+            matcher: {http_code: "200"}
+            deregistration_delay_timeout_seconds: "30"
+            tags: {"fargate:stack": djangoapp}
 missing:
   description: The requested parts that do not exist, each with the message of the role that creates it.
   returned: always
@@ -340,6 +423,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import ECS_RETRY
 from ansible_collections.django_ecs.fargate.plugins.module_utils.stack_lookup import (
+    ALL_PARTS,
     PARTS,
     RegistryError,
     StackLookup,
@@ -368,6 +452,7 @@ NAMES_SPEC = dict(
     app_url=dict(type="str", default=""),
     domain_names=dict(type="list", elements="str", default=[]),
     https=dict(type="bool", default=False),
+    nat_gateway=dict(type="bool", default=False),
     web_family=dict(type="str"),
     migrate_family=dict(type="str"),
     log_group=dict(type="str"),
@@ -377,7 +462,7 @@ NAMES_SPEC = dict(
 
 ARGUMENT_SPEC = dict(
     stack_name=dict(type="str", required=True),
-    parts=dict(type="list", elements="str", choices=list(PARTS), default=list(PARTS)),
+    parts=dict(type="list", elements="str", choices=list(ALL_PARTS), default=list(PARTS)),
     require=dict(type="bool", default=True),
     names=dict(type="dict", default={}, options=NAMES_SPEC),
 )
@@ -390,7 +475,7 @@ def validate_params(params, names):
         errors.append("stack_name must not be empty")
     if "image" in params["parts"] and not names["image_tag"]:
         errors.append("names.image_tag is required for the image part (the tag of the current sources)")
-    if "network" in params["parts"] and names["vpc_id"]:
+    if {"network", "network_detail"} & set(params["parts"]) and names["vpc_id"]:
         for key in ("public_subnet_ids", "private_subnet_ids"):
             if not names[key]:
                 errors.append(f"names.{key} is required with names.vpc_id (an existing VPC)")

@@ -2,6 +2,7 @@
 missing (the message of the role that creates it), an existing VPC, subnets by CIDR, the exact calls each part
 makes, the secret described and never read, the app URL rules, the image in ECR or in a registry."""
 
+import datetime
 import http.server
 import socket
 import threading
@@ -797,3 +798,703 @@ def test_the_names_follow_the_roles_defaults():
     assert (n["secret_name"], n["db_instance_id"], n["repository_name"]) == ("shop/app", "shop-db", "shop")
     assert (n["web_family"], n["migrate_family"], n["log_group"]) == ("shop-web", "shop-migrate", "/ecs/shop")
     assert (n["cluster_name"], n["service_name"], n["vpc_name"]) == ("shop", "shop-web", "shop")
+
+
+# --- load_balancer_detail: the alb role's read -------------------------------------------------------------------
+LB_TAGS = [{"Key": "fargate:stack", "Value": STACK}, {"Key": "cost-centre", "Value": "42"}]
+LISTENER_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:listener/app/djangoapp-alb/5fad5d9b409da9b1/8f0e1d2c"
+DETAIL_CALLS = [
+    "elbv2:describe_load_balancers",
+    "elbv2:describe_target_groups",
+    "elbv2:describe_tags",
+    "elbv2:describe_target_group_attributes",
+    "elbv2:describe_listeners",
+]
+
+
+def lb_answer():
+    """A DescribeLoadBalancers entry as AWS sends it (CreatedTime a timestamp)."""
+    return {
+        "LoadBalancerArn": LB_ARN,
+        "DNSName": DNS,
+        "CanonicalHostedZoneId": "Z35SXDOTRQ7X7K",
+        "CreatedTime": datetime.datetime(2026, 12, 1, 10, 0, 0, tzinfo=datetime.UTC),
+        "LoadBalancerName": "djangoapp-alb",
+        "Scheme": "internet-facing",
+        "VpcId": VPC,
+        "State": {"Code": "active"},
+        "Type": "application",
+        "AvailabilityZones": [
+            {"ZoneName": "us-east-1a", "SubnetId": SUBNETS["10.0.0.0/24"], "LoadBalancerAddresses": []},
+            {"ZoneName": "us-east-1b", "SubnetId": SUBNETS["10.0.1.0/24"], "LoadBalancerAddresses": []},
+        ],
+        "SecurityGroups": [GROUPS["djangoapp-alb"]],
+        "IpAddressType": "ipv4",
+    }
+
+
+def tg_answer():
+    return {
+        "TargetGroupArn": TG_ARN,
+        "TargetGroupName": "djangoapp-web",
+        "Protocol": "HTTP",
+        "Port": 8000,
+        "VpcId": VPC,
+        "HealthCheckProtocol": "HTTP",
+        "HealthCheckPort": "traffic-port",
+        "HealthCheckEnabled": True,
+        "HealthCheckIntervalSeconds": 10,
+        "HealthCheckTimeoutSeconds": 5,
+        "HealthyThresholdCount": 2,
+        "UnhealthyThresholdCount": 3,
+        "HealthCheckPath": "/health/",
+        "Matcher": {"HttpCode": "200"},
+        "LoadBalancerArns": [LB_ARN],
+        "TargetType": "ip",
+        "ProtocolVersion": "HTTP1",
+        "IpAddressType": "ipv4",
+    }
+
+
+TG_ATTRIBUTES = [
+    {"Key": "deregistration_delay.timeout_seconds", "Value": "30"},
+    {"Key": "stickiness.enabled", "Value": "false"},
+    {"Key": "stickiness.type", "Value": "lb_cookie"},
+    {"Key": "load_balancing.algorithm.type", "Value": "round_robin"},
+]
+
+
+def listener_answer(marker=None):
+    listener = {
+        "ListenerArn": LISTENER_ARN,
+        "LoadBalancerArn": LB_ARN,
+        "Port": 80,
+        "Protocol": "HTTP",
+        # Two actions out of order: the stock module sorts them by Order, then Type.
+        "DefaultActions": [
+            {"Type": "forward", "TargetGroupArn": TG_ARN, "Order": 2},
+            {
+                "Type": "authenticate-oidc",
+                "Order": 1,
+                "AuthenticateOidcConfig": {
+                    "Issuer": "https://idp.example.com",
+                    "AuthorizationEndpoint": "https://idp.example.com/a",
+                    "TokenEndpoint": "https://idp.example.com/t",
+                    "UserInfoEndpoint": "https://idp.example.com/u",
+                    "ClientId": "c",
+                },
+            },
+        ],
+    }
+    answer = {"Listeners": [listener]}
+    if marker:
+        answer["NextMarker"] = marker
+    return answer
+
+
+def detail_answers(aws, lb=True, tg=True, listener_pages=1):
+    if lb:
+        aws.elbv2.add_response(
+            "describe_load_balancers", {"LoadBalancers": [lb_answer()]}, {"Names": ["djangoapp-alb"]}
+        )
+    else:
+        missing_lb(aws)
+    if tg:
+        aws.elbv2.add_response("describe_target_groups", {"TargetGroups": [tg_answer()]}, {"Names": ["djangoapp-web"]})
+    else:
+        error(
+            aws.elbv2,
+            "describe_target_groups",
+            "TargetGroupNotFound",
+            "One or more target groups not found",
+            {"Names": ["djangoapp-web"]},
+        )
+    arns = ([LB_ARN] if lb else []) + ([TG_ARN] if tg else [])
+    if arns:
+        aws.elbv2.add_response(
+            "describe_tags",
+            {"TagDescriptions": [{"ResourceArn": arn, "Tags": LB_TAGS} for arn in arns]},
+            {"ResourceArns": arns},
+        )
+    if tg:
+        aws.elbv2.add_response(
+            "describe_target_group_attributes", {"Attributes": TG_ATTRIBUTES}, {"TargetGroupArn": TG_ARN}
+        )
+    if lb:
+        for page in range(listener_pages):
+            last = page == listener_pages - 1
+            params = {"LoadBalancerArn": LB_ARN} | ({"Marker": f"m{page}"} if page else {})
+            aws.elbv2.add_response("describe_listeners", listener_answer(None if last else f"m{page + 1}"), params)
+
+
+def test_load_balancer_detail_reads_both_in_five_calls_one_describe_tags(aws):
+    detail_answers(aws)
+    found = lookup(aws)
+    stack, missing = found.describe({"load_balancer_detail"})
+    assert missing == []
+    assert found.calls == DETAIL_CALLS
+    assert set(stack["load_balancer_detail"]) == {"load_balancer", "target_group"}
+
+
+def test_the_target_group_has_the_shape_of_elb_target_group_info(aws):
+    detail_answers(aws)
+    stack, dummy = lookup(aws).describe({"load_balancer_detail"})
+    # community.aws.elb_target_group_info: the attributes merged in ('.' -> '_'), camel_dict_to_snake_dict, tags.
+    assert stack["load_balancer_detail"]["target_group"] == {
+        "target_group_arn": TG_ARN,
+        "target_group_name": "djangoapp-web",
+        "protocol": "HTTP",
+        "port": 8000,
+        "vpc_id": VPC,
+        "health_check_protocol": "HTTP",
+        "health_check_port": "traffic-port",
+        "health_check_enabled": True,
+        "health_check_interval_seconds": 10,
+        "health_check_timeout_seconds": 5,
+        "healthy_threshold_count": 2,
+        "unhealthy_threshold_count": 3,
+        "health_check_path": "/health/",
+        "matcher": {"http_code": "200"},
+        "load_balancer_arns": [LB_ARN],
+        "target_type": "ip",
+        "protocol_version": "HTTP1",
+        "ip_address_type": "ipv4",
+        "deregistration_delay_timeout_seconds": "30",
+        "stickiness_enabled": "false",
+        "stickiness_type": "lb_cookie",
+        "load_balancing_algorithm_type": "round_robin",
+        "tags": {"fargate:stack": STACK, "cost-centre": "42"},
+    }
+
+
+def test_the_load_balancer_has_the_shape_of_elb_application_lb_info(aws):
+    from ansible_collections.amazon.aws.plugins.module_utils.elbv2 import normalize_application_load_balancer
+
+    detail_answers(aws)
+    stack, dummy = lookup(aws).describe({"load_balancer_detail"})
+    lb = stack["load_balancer_detail"]["load_balancer"]
+    # What amazon.aws.elb_application_lb_info builds from the same answers (include_listeners, no attributes, no
+    # rules), plus the tags it adds from DescribeTags.
+    stock = normalize_application_load_balancer({**lb_answer(), "Listeners": listener_answer()["Listeners"]})
+    stock["tags"] = {"fargate:stack": STACK, "cost-centre": "42"}
+    assert lb == stock
+    assert lb["created_time"] == "2026-12-01T10:00:00+00:00"
+    assert [a["type"] for a in lb["listeners"][0]["default_actions"]] == ["authenticate-oidc", "forward"]
+    assert lb["availability_zones"][1]["subnet_id"] == SUBNETS["10.0.1.0/24"]
+
+
+def test_the_alb_drift_filters_find_nothing_on_the_detail_of_a_stack_in_sync(aws):
+    from ansible_collections.django_ecs.fargate.plugins.filter.fargate_alb import (
+        load_balancer_drift,
+        target_group_drift,
+    )
+
+    detail_answers(aws)
+    stack, dummy = lookup(aws).describe({"load_balancer_detail"})
+    detail = stack["load_balancer_detail"]
+    tags = {"fargate:stack": STACK, "cost-centre": 42}
+    tg_wanted = {
+        "protocol": "HTTP",
+        "port": "8000",
+        "target_type": "ip",
+        "vpc_id": VPC,
+        "health_check_protocol": "HTTP",
+        "health_check_path": "/health/",
+        "health_check_port": "traffic-port",
+        "health_check_interval_seconds": 10,
+        "health_check_timeout_seconds": 5,
+        "healthy_threshold_count": 2,
+        "unhealthy_threshold_count": 3,
+        "matcher": {"http_code": "200"},
+        "deregistration_delay_timeout_seconds": 30,
+        "tags": tags,
+    }
+    assert target_group_drift(detail["target_group"], tg_wanted) == []
+    assert target_group_drift(detail["target_group"], tg_wanted | {"deregistration_delay_timeout_seconds": 60}) == [
+        "deregistration_delay_timeout_seconds"
+    ]
+    lb_wanted = {
+        "scheme": "internet-facing",
+        "type": "application",
+        "security_groups": [GROUPS["djangoapp-alb"]],
+        "subnets": [SUBNETS["10.0.1.0/24"], SUBNETS["10.0.0.0/24"]],
+        "tags": tags,
+        "listeners": [
+            {"Protocol": "HTTP", "Port": 80, "DefaultActions": [{"Type": "forward", "TargetGroupArn": TG_ARN}]}
+        ],
+    }
+    # The stack's listener has two actions (an authentication in front): the role's single forward differs.
+    assert load_balancer_drift(detail["load_balancer"], lb_wanted) == ["listeners"]
+    detail["load_balancer"]["listeners"][0]["default_actions"].pop(0)
+    assert load_balancer_drift(detail["load_balancer"], lb_wanted) == []
+    assert load_balancer_drift(detail["load_balancer"], lb_wanted | {"tags": {"fargate:stack": STACK}}) == ["tags"]
+
+
+@pytest.mark.parametrize(
+    "lb, tg, calls",
+    [
+        (False, True, DETAIL_CALLS[:4]),
+        (True, False, DETAIL_CALLS[:3] + DETAIL_CALLS[4:]),
+        (False, False, DETAIL_CALLS[:2]),
+    ],
+    ids=["no load balancer", "no target group", "neither"],
+)
+def test_load_balancer_detail_returns_what_exists_and_lists_the_part_missing(aws, capsys, lb, tg, calls):
+    detail_answers(aws, lb=lb, tg=tg)
+    failed, result = run(capsys, parts=["load_balancer_detail"], require=False, names={"image_tag": None})
+    assert not failed, result
+    detail = result["stack"]["load_balancer_detail"]
+    assert bool(detail["load_balancer"]) is lb and bool(detail["target_group"]) is tg
+    assert result["api_calls"] == len(calls)
+    message = f"alb: load balancer djangoapp-alb or target group djangoapp-web not found: {hint('alb')}"
+    assert result["missing"] == [{"part": "load_balancer_detail", "message": message}]
+    if tg:
+        assert detail["target_group"]["tags"] == {"fargate:stack": STACK, "cost-centre": "42"}
+
+
+def test_load_balancer_detail_follows_the_listener_pages(aws):
+    detail_answers(aws, listener_pages=2)
+    found = lookup(aws)
+    stack, dummy = found.describe({"load_balancer_detail"})
+    assert found.calls == DETAIL_CALLS + ["elbv2:describe_listeners"]
+    assert len(stack["load_balancer_detail"]["load_balancer"]["listeners"]) == 2
+
+
+def test_detail_parts_are_not_in_the_default():
+    assert "load_balancer_detail" not in mod.ARGUMENT_SPEC["parts"]["default"]
+    assert "load_balancer_detail" in mod.ARGUMENT_SPEC["parts"]["choices"]
+
+
+# --- network_detail: the network role's read ---------------------------------------------------------------------
+IGW = "igw-0c9e4b1f7a2d3e5f6"
+NAT = "nat-0a1b2c3d4e5f60718"
+NET_CALLS = [
+    "ec2:describe_vpcs",
+    "ec2:describe_subnets",
+    "ec2:describe_internet_gateways",
+    "ec2:describe_route_tables",
+    "ec2:describe_security_groups",
+]
+IN_VPC = [{"Name": "vpc-id", "Values": [VPC]}]
+NAME_OF = {
+    "10.0.0.0/24": "public-a",
+    "10.0.1.0/24": "public-b",
+    "10.0.10.0/24": "private-a",
+    "10.0.11.0/24": "private-b",
+}
+
+
+def stack_tags(name):
+    return [{"Key": "fargate:stack", "Value": STACK}, {"Key": "Name", "Value": name}]
+
+
+def subnet_answer(cidr, sid):
+    return {
+        "SubnetId": sid,
+        "CidrBlock": cidr,
+        "VpcId": VPC,
+        "State": "available",
+        "AvailabilityZone": "us-east-1a" if cidr in ("10.0.0.0/24", "10.0.10.0/24") else "us-east-1b",
+        "AvailabilityZoneId": "use1-az1",
+        "AvailableIpAddressCount": 251,
+        "DefaultForAz": False,
+        "MapPublicIpOnLaunch": cidr in ("10.0.0.0/24", "10.0.1.0/24"),
+        "OwnerId": ACCOUNT,
+        "SubnetArn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:subnet/{sid}",
+        "Tags": stack_tags(f"{STACK}-{NAME_OF[cidr]}"),
+    }
+
+
+def igw_answer():
+    return {
+        "InternetGatewayId": IGW,
+        "OwnerId": ACCOUNT,
+        "Attachments": [{"State": "available", "VpcId": VPC}],
+        "Tags": stack_tags(STACK),
+    }
+
+
+def route_table_answer(name, subnets, routes):
+    return {
+        "RouteTableId": f"rtb-{name}",
+        "VpcId": VPC,
+        "OwnerId": ACCOUNT,
+        "PropagatingVgws": [],
+        "Associations": [
+            {
+                "RouteTableAssociationId": f"rtbassoc-{sid[-6:]}",
+                "RouteTableId": f"rtb-{name}",
+                "SubnetId": sid,
+                "Main": False,
+                "AssociationState": {"State": "associated"},
+            }
+            for sid in subnets
+        ],
+        "Routes": [
+            {
+                "DestinationCidrBlock": "10.0.0.0/16",
+                "GatewayId": "local",
+                "Origin": "CreateRouteTable",
+                "State": "active",
+            }
+        ]
+        + routes,
+        "Tags": stack_tags(f"{STACK}-{name}"),
+    }
+
+
+def route_tables_answer(nat=False):
+    private = [{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": NAT, "Origin": "CreateRoute", "State": "active"}]
+    return [
+        route_table_answer(
+            "public",
+            [SUBNETS["10.0.0.0/24"], SUBNETS["10.0.1.0/24"]],
+            [{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": IGW, "Origin": "CreateRoute", "State": "active"}],
+        ),
+        route_table_answer("private", [SUBNETS["10.0.10.0/24"], SUBNETS["10.0.11.0/24"]], private if nat else []),
+        # The VPC's main route table: no tags of the stack, no subnet.
+        {
+            "RouteTableId": "rtb-main",
+            "VpcId": VPC,
+            "Associations": [{"RouteTableAssociationId": "rtbassoc-main", "RouteTableId": "rtb-main", "Main": True}],
+            "Routes": [
+                {
+                    "DestinationCidrBlock": "10.0.0.0/16",
+                    "GatewayId": "local",
+                    "Origin": "CreateRouteTable",
+                    "State": "active",
+                }
+            ],
+            "Tags": [],
+        },
+    ]
+
+
+def group_answer(name, gid, ingress, egress):
+    return {
+        "GroupName": name,
+        "GroupId": gid,
+        "VpcId": VPC,
+        "OwnerId": ACCOUNT,
+        "Description": name,
+        "IpPermissions": ingress,
+        "IpPermissionsEgress": egress,
+        "Tags": stack_tags(name),
+    }
+
+
+ALL_OUT = [
+    {
+        "IpProtocol": "-1",
+        "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+        "Ipv6Ranges": [],
+        "PrefixListIds": [],
+        "UserIdGroupPairs": [],
+    }
+]
+
+
+def from_group(port, gid, description):
+    return [
+        {
+            "IpProtocol": "tcp",
+            "FromPort": port,
+            "ToPort": port,
+            "IpRanges": [],
+            "Ipv6Ranges": [],
+            "PrefixListIds": [],
+            "UserIdGroupPairs": [{"GroupId": gid, "UserId": ACCOUNT, "Description": description}],
+        }
+    ]
+
+
+def groups_answer():
+    return [
+        group_answer(
+            "djangoapp-alb",
+            GROUPS["djangoapp-alb"],
+            [
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 80,
+                    "ToPort": 80,
+                    "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "HTTP from anywhere"}],
+                    "Ipv6Ranges": [],
+                    "PrefixListIds": [],
+                    "UserIdGroupPairs": [],
+                }
+            ],
+            ALL_OUT,
+        ),
+        group_answer(
+            "djangoapp-app",
+            GROUPS["djangoapp-app"],
+            from_group(8000, GROUPS["djangoapp-alb"], "App port from the load balancer"),
+            ALL_OUT,
+        ),
+        group_answer(
+            "djangoapp-db",
+            GROUPS["djangoapp-db"],
+            from_group(5432, GROUPS["djangoapp-app"], "PostgreSQL from the app"),
+            [],
+        ),
+    ]
+
+
+def nat_answer(state="available"):
+    return {
+        "NatGatewayId": NAT,
+        "SubnetId": SUBNETS["10.0.0.0/24"],
+        "VpcId": VPC,
+        "State": state,
+        "ConnectivityType": "public",
+        "CreateTime": datetime.datetime(2026, 12, 1, 10, 0, 0, tzinfo=datetime.UTC),
+        "NatGatewayAddresses": [{"AllocationId": "eipalloc-0a1b2c3d", "PublicIp": "198.51.100.7"}],
+        "Tags": stack_tags(f"{STACK}-nat"),
+    }
+
+
+def network_answers(aws, vpcs=(VPC,), nat=False, subnets=None, groups=None):
+    aws.vpcs(vpcs=vpcs)
+    if len(vpcs) != 1:
+        return
+    subnets = SUBNETS if subnets is None else subnets
+    aws.ec2.add_response(
+        "describe_subnets", {"Subnets": [subnet_answer(c, s) for c, s in subnets.items()]}, {"Filters": IN_VPC}
+    )
+    aws.ec2.add_response(
+        "describe_internet_gateways",
+        {"InternetGateways": [igw_answer()]},
+        {"Filters": [{"Name": "attachment.vpc-id", "Values": [VPC]}]},
+    )
+    aws.ec2.add_response("describe_route_tables", {"RouteTables": route_tables_answer(nat)}, {"Filters": IN_VPC})
+    if nat:
+        aws.ec2.add_response(
+            "describe_nat_gateways",
+            {"NatGateways": [nat_answer()]},
+            {"Filter": IN_VPC + [{"Name": "state", "Values": ["pending", "available"]}]},
+        )
+    answer = groups_answer() if groups is None else groups
+    params = {"Filters": IN_VPC + [{"Name": "group-name", "Values": list(GROUPS)}]}
+    aws.ec2.add_response("describe_security_groups", {"SecurityGroups": answer}, params)
+
+
+def test_network_detail_reads_each_kind_once(aws):
+    network_answers(aws)
+    found = lookup(aws)
+    stack, missing = found.describe({"network_detail"})
+    assert missing == [] and found.calls == NET_CALLS
+    detail = stack["network_detail"]
+    assert [len(detail[k]) for k in ("vpcs", "subnets", "internet_gateways", "route_tables", "security_groups")] == [
+        1,
+        4,
+        1,
+        3,
+        3,
+    ]
+    assert detail["nat_gateways"] == []
+
+
+def test_network_detail_with_the_nat_gateway_reads_it_too(aws):
+    network_answers(aws, nat=True)
+    found = lookup(aws, nat_gateway=True)
+    stack, dummy = found.describe({"network_detail"})
+    assert found.calls == NET_CALLS[:4] + ["ec2:describe_nat_gateways", "ec2:describe_security_groups"]
+    (nat,) = stack["network_detail"]["nat_gateways"]
+    # ec2_vpc_nat_gateway_info's shape: snake_case, datetimes as ISO strings, tags as a dict.
+    assert nat["nat_gateway_id"] == NAT and nat["subnet_id"] == SUBNETS["10.0.0.0/24"] and nat["state"] == "available"
+    assert nat["create_time"] == "2026-12-01T10:00:00+00:00"
+    assert nat["tags"] == {"fargate:stack": STACK, "Name": f"{STACK}-nat"}
+    assert nat["nat_gateway_addresses"] == [{"allocation_id": "eipalloc-0a1b2c3d", "public_ip": "198.51.100.7"}]
+
+
+def test_network_detail_has_the_shapes_of_the_stock_info_modules(aws):
+    from ansible_collections.amazon.aws.plugins.modules import ec2_vpc_igw_info, ec2_vpc_route_table_info
+
+    network_answers(aws)
+    stack, dummy = lookup(aws).describe({"network_detail"})
+    detail = stack["network_detail"]
+    (vpc,) = detail["vpcs"]
+    # ec2_vpc_net_info: snake_case, `id`, tags as a dict (the two DNS attributes are not read).
+    assert vpc["vpc_id"] == vpc["id"] == VPC and vpc["cidr_block"] == "10.0.0.0/16"
+    assert vpc["tags"] == {"Name": STACK, "fargate:stack": STACK}
+    assert "enable_dns_hostnames" not in vpc
+    # ec2_vpc_subnet_info: snake_case, `id`, tags as a dict.
+    assert detail["subnets"][0] == {
+        "subnet_id": SUBNETS["10.0.0.0/24"],
+        "id": SUBNETS["10.0.0.0/24"],
+        "cidr_block": "10.0.0.0/24",
+        "vpc_id": VPC,
+        "state": "available",
+        "availability_zone": "us-east-1a",
+        "availability_zone_id": "use1-az1",
+        "available_ip_address_count": 251,
+        "default_for_az": False,
+        "map_public_ip_on_launch": True,
+        "owner_id": ACCOUNT,
+        "subnet_arn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:subnet/{SUBNETS['10.0.0.0/24']}",
+        "tags": {"fargate:stack": STACK, "Name": f"{STACK}-public-a"},
+    }
+    # The stock modules' own conversions, on the same answers.
+    assert detail["internet_gateways"] == [ec2_vpc_igw_info.get_internet_gateway_info(igw_answer(), True)]
+    assert detail["route_tables"] == [ec2_vpc_route_table_info.normalize_route_table(t) for t in route_tables_answer()]
+    # ec2_security_group_info: snake_case (rules included), tags as a dict.
+    alb, app, db = detail["security_groups"]
+    assert app["group_name"] == "djangoapp-app" and app["group_id"] == GROUPS["djangoapp-app"]
+    assert app["ip_permissions"][0]["user_id_group_pairs"] == [
+        {"group_id": GROUPS["djangoapp-alb"], "user_id": ACCOUNT, "description": "App port from the load balancer"}
+    ]
+    assert alb["ip_permissions_egress"][0]["ip_ranges"] == [{"cidr_ip": "0.0.0.0/0"}]
+    assert db["tags"] == {"fargate:stack": STACK, "Name": "djangoapp-db"}
+
+
+def test_the_network_drift_filters_find_nothing_on_the_detail_of_a_stack_in_sync(aws):
+    from ansible_collections.django_ecs.fargate.plugins.filter import fargate_network as fn
+
+    network_answers(aws)
+    stack, dummy = lookup(aws).describe({"network_detail"})
+    detail = stack["network_detail"]
+
+    def tags(name):
+        return {"fargate:stack": STACK, "Name": f"{STACK}-{name}"}
+
+    subnets = [
+        {
+            "cidr": c,
+            "az": "us-east-1a" if c.startswith(("10.0.0.", "10.0.10.")) else "us-east-1b",
+            "public": c in ("10.0.0.0/24", "10.0.1.0/24"),
+            "tags": tags(NAME_OF[c]),
+        }
+        for c in SUBNETS
+    ]
+    assert fn.subnet_drift(detail["subnets"], subnets) == []
+    assert fn.subnet_drift(detail["subnets"], [subnets[0] | {"public": False}]) == [subnets[0] | {"public": False}]
+    tables = [
+        {
+            "tags": tags("public"),
+            "subnet_ids": [SUBNETS["10.0.0.0/24"], SUBNETS["10.0.1.0/24"]],
+            "routes": [{"dest": "0.0.0.0/0", "gateway_id": IGW}],
+        },
+        {"tags": tags("private"), "subnet_ids": [SUBNETS["10.0.10.0/24"], SUBNETS["10.0.11.0/24"]], "routes": []},
+    ]
+    assert fn.route_table_drift(detail["route_tables"], tables) == []
+    nat_route = tables[1] | {"routes": [{"dest": "0.0.0.0/0", "nat_gateway_id": NAT}]}
+    assert fn.route_table_drift(detail["route_tables"], [nat_route]) == [nat_route]
+    egress = [{"proto": "all", "cidr_ip": "0.0.0.0/0"}]
+    groups = [
+        {
+            "name": "djangoapp-alb",
+            "rules": [{"proto": "tcp", "from_port": 80, "to_port": 80, "cidr_ip": "0.0.0.0/0"}],
+            "rules_egress": egress,
+            "tags": {"fargate:stack": STACK, "Name": "djangoapp-alb"},
+        },
+        {
+            "name": "djangoapp-app",
+            "rules": [{"proto": "tcp", "from_port": 8000, "to_port": 8000, "group_name": "djangoapp-alb"}],
+            "rules_egress": egress,
+            "tags": {"Name": "djangoapp-app"},
+        },
+        {
+            "name": "djangoapp-db",
+            "rules": [{"proto": "tcp", "from_port": 5432, "to_port": 5432, "group_name": "djangoapp-app"}],
+            "rules_egress": [],
+            "tags": {"Name": "djangoapp-db"},
+        },
+    ]
+    assert fn.security_group_drift(detail["security_groups"], groups) == []
+    assert fn.security_group_drift(detail["security_groups"], [groups[2] | {"rules_egress": egress}]) == [
+        groups[2] | {"rules_egress": egress}
+    ]
+
+
+@pytest.mark.parametrize("vpcs", [(), (VPC, "vpc-0feedfacecafe0002")], ids=["no VPC", "two VPCs"])
+def test_network_detail_without_exactly_one_vpc_stops_after_describe_vpcs(aws, capsys, vpcs):
+    network_answers(aws, vpcs=vpcs)
+    failed, result = run(capsys, parts=["network_detail"], require=False, names={"image_tag": None})
+    assert not failed, result
+    assert result["api_calls"] == 1
+    detail = result["stack"]["network_detail"]
+    assert [v["vpc_id"] for v in detail["vpcs"]] == list(vpcs)
+    assert detail["subnets"] == detail["security_groups"] == detail["route_tables"] == []
+    message = f"network: no VPC tagged Name=djangoapp found (found {len(vpcs)}): {hint('network')}"
+    assert result["missing"] == [{"part": "network_detail", "message": message}]
+
+
+def test_network_detail_lists_missing_groups_and_returns_what_exists(aws):
+    network_answers(aws, groups=groups_answer()[:2])
+    stack, missing = lookup(aws).describe({"network_detail"})
+    assert [m["part"] for m in missing] == ["network_detail"]
+    assert "('djangoapp-db', '')" in missing[0]["message"]
+    assert len(stack["network_detail"]["security_groups"]) == 2 and len(stack["network_detail"]["subnets"]) == 4
+
+
+EXISTING = {
+    "vpc_id": "vpc-0feedfacecafe0001",
+    "public_subnet_ids": ["subnet-0000000000000000a", "subnet-0000000000000000b"],
+    "private_subnet_ids": ["subnet-0000000000000000c", "subnet-0000000000000000d"],
+}
+
+
+def existing_groups(aws):
+    aws.ec2.add_response(
+        "describe_security_groups",
+        {"SecurityGroups": [group_answer(n, g, [], []) | {"VpcId": EXISTING["vpc_id"]} for n, g in GROUPS.items()]},
+        {
+            "Filters": [
+                {"Name": "vpc-id", "Values": [EXISTING["vpc_id"]]},
+                {"Name": "group-name", "Values": list(GROUPS)},
+            ]
+        },
+    )
+
+
+def test_network_detail_of_an_existing_vpc_reads_the_given_subnets_and_the_groups(aws):
+    given = EXISTING["public_subnet_ids"] + EXISTING["private_subnet_ids"]
+    answer = [
+        subnet_answer(c, s) | {"VpcId": EXISTING["vpc_id"], "Tags": []} for c, s in zip(SUBNETS, given, strict=True)
+    ]
+    aws.ec2.add_response("describe_subnets", {"Subnets": answer}, {"SubnetIds": given})
+    existing_groups(aws)
+    found = lookup(aws, **EXISTING)
+    stack, missing = found.describe({"network_detail"})
+    assert missing == []
+    assert found.calls == ["ec2:describe_subnets", "ec2:describe_security_groups"]
+    detail = stack["network_detail"]
+    assert [s["subnet_id"] for s in detail["subnets"]] == given
+    assert {s["vpc_id"] for s in detail["subnets"]} == {EXISTING["vpc_id"]}
+    assert detail["vpcs"] == detail["internet_gateways"] == detail["route_tables"] == []
+
+
+def test_network_detail_of_an_existing_vpc_with_an_unknown_subnet_returns_no_subnets(aws):
+    given = EXISTING["public_subnet_ids"] + EXISTING["private_subnet_ids"]
+    error(
+        aws.ec2,
+        "describe_subnets",
+        "InvalidSubnetID.NotFound",
+        "The subnet ID 'subnet-0000000000000000d' does not exist",
+        {"SubnetIds": given},
+    )
+    existing_groups(aws)
+    stack, missing = lookup(aws, **EXISTING).describe({"network_detail"})
+    assert stack["network_detail"]["subnets"] == []
+    assert [m["part"] for m in missing] == ["network_detail"]
+
+
+def test_network_detail_follows_next_token(aws):
+    aws.vpcs()
+    first = [subnet_answer(c, s) for c, s in list(SUBNETS.items())[:2]]
+    rest = [subnet_answer(c, s) for c, s in list(SUBNETS.items())[2:]]
+    aws.ec2.add_response("describe_subnets", {"Subnets": first, "NextToken": "t1"}, {"Filters": IN_VPC})
+    aws.ec2.add_response("describe_subnets", {"Subnets": rest}, {"Filters": IN_VPC, "NextToken": "t1"})
+    aws.ec2.add_response(
+        "describe_internet_gateways",
+        {"InternetGateways": []},
+        {"Filters": [{"Name": "attachment.vpc-id", "Values": [VPC]}]},
+    )
+    aws.ec2.add_response("describe_route_tables", {"RouteTables": []}, {"Filters": IN_VPC})
+    params = {"Filters": IN_VPC + [{"Name": "group-name", "Values": list(GROUPS)}]}
+    aws.ec2.add_response("describe_security_groups", {"SecurityGroups": groups_answer()}, params)
+    found = lookup(aws)
+    stack, missing = found.describe({"network_detail"})
+    assert missing == [] and len(stack["network_detail"]["subnets"]) == 4
+    assert found.calls.count("ec2:describe_subnets") == 2
