@@ -444,3 +444,26 @@ def test_a_write_error_fails_with_the_aws_error(aws, capsys):
 def test_bad_input_fails_before_any_call(aws, capsys, roles, message):
     failed, result = run(capsys, roles)
     assert failed and message in result["msg"], result
+
+
+def test_every_page_of_attached_policies_is_detached(aws, capsys):
+    readonly = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    aws.get_role(TASK)
+    aws.iam.add_response(
+        "list_attached_role_policies",
+        {
+            "AttachedPolicies": [{"PolicyName": "AdministratorAccess", "PolicyArn": ADMIN}],
+            "IsTruncated": True,
+            "Marker": "m1",
+        },
+        {"RoleName": TASK},
+    )
+    aws.iam.add_response(
+        "list_attached_role_policies",
+        {"AttachedPolicies": [{"PolicyName": "ReadOnlyAccess", "PolicyArn": readonly}], "IsTruncated": False},
+        {"RoleName": TASK, "Marker": "m1"},
+    )
+    aws.write("detach_role_policy", RoleName=TASK, PolicyArn=ADMIN)
+    aws.write("detach_role_policy", RoleName=TASK, PolicyArn=readonly)
+    failed, result = run(capsys, [spec(TASK, inline=False)])
+    assert not failed and result["roles"][0]["changes"] == ["managed_policies"], result
