@@ -116,19 +116,19 @@ class Iam:
     def write(self, method, **params):
         self.iam.add_response(method, {}, params)
 
-    def create_role(self, name, tags=TAGS):
+    def create_role(self, name):
         params = {
             "RoleName": name,
             "AssumeRolePolicyDocument": json.dumps(TRUST),
             "Description": DESCRIPTIONS[name],
-            "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
+            "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()],
         }
         answer = role_answer(name)
         answer["Role"].pop("AssumeRolePolicyDocument")  # CreateRole's answer: the role without the documents
         self.iam.add_response("create_role", answer, params)
 
-    def put_policy(self, name, document=POLICY):
-        self.write("put_role_policy", RoleName=name, PolicyName=name, PolicyDocument=json.dumps(document))
+    def put_policy(self, name):
+        self.write("put_role_policy", RoleName=name, PolicyName=name, PolicyDocument=json.dumps(POLICY))
 
 
 @pytest.fixture
