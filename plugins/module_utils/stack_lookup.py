@@ -213,6 +213,21 @@ def error_message(error):
     return (getattr(error, "response", None) or {}).get("Error", {}).get("Message", "") or str(error)
 
 
+def or_missing(call, code, missing):
+    """``call()``, or ``missing`` when AWS answers with the error ``code`` (the resource does not exist)."""
+    try:
+        return call()
+    except botocore.exceptions.ClientError as e:
+        if error_code(e) != code:
+            raise
+        return missing
+
+
+def only(items):
+    """The one item of ``items``, else None (none found, or an ambiguous answer)."""
+    return items[0] if len(items) == 1 else None
+
+
 def image_tag_state(client, repository_name, image_tag, registry_id=None):
     """(exists, digest) of a tag in ECR (DescribeImages); a missing repository or tag is (False, None)."""
     params = dict(repositoryName=repository_name, imageIds=[{"imageTag": image_tag}])
@@ -289,12 +304,9 @@ class StackLookup:
         ec2 = self.client("ec2")
         if n["vpc_id"]:
             self.step = f"describing VPC {n['vpc_id']}"
-            try:
-                vpcs = ec2.describe_vpcs(aws_retry=True, VpcIds=[n["vpc_id"]])["Vpcs"]
-            except botocore.exceptions.ClientError as e:
-                if error_code(e) != "InvalidVpcID.NotFound":
-                    raise
-                vpcs = []
+            vpcs = or_missing(
+                lambda: ec2.describe_vpcs(aws_retry=True, VpcIds=[n["vpc_id"]])["Vpcs"], "InvalidVpcID.NotFound", []
+            )
         else:
             self.step = f"describing the VPC tagged Name={n['vpc_name']}"
             vpcs = ec2.describe_vpcs(
@@ -367,12 +379,10 @@ class StackLookup:
         if n["vpc_id"]:
             vpc_id = n["vpc_id"]
             self.step = f"describing subnets {', '.join(given)}"
-            try:
-                subnets = _pages(ec2.describe_subnets, "Subnets", SubnetIds=given)
-            except botocore.exceptions.ClientError as e:
-                if error_code(e) != "InvalidSubnetID.NotFound":
-                    raise
-                subnets = []  # the role's check names the subnets it was given
+            # None found: the role's check names the subnets it was given.
+            subnets = or_missing(
+                lambda: _pages(ec2.describe_subnets, "Subnets", SubnetIds=given), "InvalidSubnetID.NotFound", []
+            )
             found["subnets"] = [subnet_info(s) for s in subnets]
         else:
             self.step = f"describing the VPC tagged Name={n['vpc_name']}"
@@ -447,26 +457,24 @@ class StackLookup:
         n = self.names
         hint = run_hint("rds_secret")
         self.step = f"describing secret {n['secret_name']}"
-        try:
-            # DescribeSecret: the ARN and metadata only; the value is never read.
-            secret = self.client("secretsmanager").describe_secret(aws_retry=True, SecretId=n["secret_name"])
-        except botocore.exceptions.ClientError as e:
-            if error_code(e) != "ResourceNotFoundException":
-                raise
-            secret = None
+        # DescribeSecret: the ARN and metadata only; the value is never read.
+        secrets = self.client("secretsmanager")
+        secret = or_missing(
+            lambda: secrets.describe_secret(aws_retry=True, SecretId=n["secret_name"]),
+            "ResourceNotFoundException",
+            None,
+        )
         if secret is None or secret.get("DeletedDate"):
             state = "does not exist" if secret is None else "is scheduled for deletion"
             raise Missing("database", f"rds_secret: the secret {n['secret_name']} {state}: {hint}")
 
         self.step = f"describing database instance {n['db_instance_id']}"
-        try:
-            instances = self.client("rds").describe_db_instances(
-                aws_retry=True, DBInstanceIdentifier=n["db_instance_id"]
-            )["DBInstances"]
-        except botocore.exceptions.ClientError as e:
-            if error_code(e) != "DBInstanceNotFound":
-                raise
-            instances = []
+        rds = self.client("rds")
+        instances = or_missing(
+            lambda: rds.describe_db_instances(aws_retry=True, DBInstanceIdentifier=n["db_instance_id"])["DBInstances"],
+            "DBInstanceNotFound",
+            [],
+        )
         endpoint = (instances[0].get("Endpoint") or {}) if len(instances) == 1 else {}
         if not endpoint.get("Address"):
             status = instances[0].get("DBInstanceStatus") if instances else "missing"
@@ -489,12 +497,11 @@ class StackLookup:
         repo, tag = n["repository_name"], n["image_tag"]
         ecr = self.client("ecr")
         self.step = f"describing ECR repository {repo}"
-        try:
-            repository = ecr.describe_repositories(aws_retry=True, repositoryNames=[repo])["repositories"][0]
-        except botocore.exceptions.ClientError as e:
-            if error_code(e) != "RepositoryNotFoundException":
-                raise
-            repository = None
+        repository = or_missing(
+            lambda: ecr.describe_repositories(aws_retry=True, repositoryNames=[repo])["repositories"][0],
+            "RepositoryNotFoundException",
+            None,
+        )
         registry = n["registry"] or ((repository or {}).get("repositoryUri") or "").split("/", 1)[0]
         exists = False
         if repository is not None:
@@ -525,36 +532,47 @@ class StackLookup:
         }
 
     # --- load balancer -------------------------------------------------------------------------------------
+    def _load_balancer_named(self):
+        name = self.names["alb_name"]
+        elbv2 = self.client("elbv2")
+        self.step = f"describing load balancer {name}"
+        return only(
+            or_missing(
+                lambda: elbv2.describe_load_balancers(aws_retry=True, Names=[name])["LoadBalancers"],
+                "LoadBalancerNotFound",
+                [],
+            )
+        )
+
+    def _target_group_named(self):
+        name = self.names["target_group_name"]
+        elbv2 = self.client("elbv2")
+        self.step = f"describing target group {name}"
+        return only(
+            or_missing(
+                lambda: elbv2.describe_target_groups(aws_retry=True, Names=[name])["TargetGroups"],
+                "TargetGroupNotFound",
+                [],
+            )
+        )
+
     def load_balancer(self):
         n = self.names
-        elbv2 = self.client("elbv2")
         missing = Missing(
             "load_balancer",
             f"alb: load balancer {n['alb_name']} or target group {n['target_group_name']} not found: {run_hint('alb')}",
         )
-        self.step = f"describing load balancer {n['alb_name']}"
-        try:
-            lbs = elbv2.describe_load_balancers(aws_retry=True, Names=[n["alb_name"]])["LoadBalancers"]
-        except botocore.exceptions.ClientError as e:
-            if error_code(e) != "LoadBalancerNotFound":
-                raise
-            lbs = []
-        if len(lbs) != 1:
+        lb = self._load_balancer_named()
+        if lb is None:
             raise missing
-        self.step = f"describing target group {n['target_group_name']}"
-        try:
-            tgs = elbv2.describe_target_groups(aws_retry=True, Names=[n["target_group_name"]])["TargetGroups"]
-        except botocore.exceptions.ClientError as e:
-            if error_code(e) != "TargetGroupNotFound":
-                raise
-            tgs = []
-        if len(tgs) != 1:
+        tg = self._target_group_named()
+        if tg is None:
             raise missing
         return {
-            "arn": lbs[0]["LoadBalancerArn"],
-            "dns_name": lbs[0]["DNSName"],
-            "target_group_arn": tgs[0]["TargetGroupArn"],
-            "app_url": app_url(n["app_url"], n["domain_names"], n["https"], lbs[0]["DNSName"]),
+            "arn": lb["LoadBalancerArn"],
+            "dns_name": lb["DNSName"],
+            "target_group_arn": tg["TargetGroupArn"],
+            "app_url": app_url(n["app_url"], n["domain_names"], n["https"], lb["DNSName"]),
             "domain_names": list(n["domain_names"]),
         }
 
@@ -566,22 +584,8 @@ class StackLookup:
         that does not exist. Five calls when both exist (one DescribeTags for both ARNs), two when neither does."""
         n = self.names
         elbv2 = self.client("elbv2")
-        self.step = f"describing load balancer {n['alb_name']}"
-        try:
-            lbs = elbv2.describe_load_balancers(aws_retry=True, Names=[n["alb_name"]])["LoadBalancers"]
-        except botocore.exceptions.ClientError as e:
-            if error_code(e) != "LoadBalancerNotFound":
-                raise
-            lbs = []
-        self.step = f"describing target group {n['target_group_name']}"
-        try:
-            tgs = elbv2.describe_target_groups(aws_retry=True, Names=[n["target_group_name"]])["TargetGroups"]
-        except botocore.exceptions.ClientError as e:
-            if error_code(e) != "TargetGroupNotFound":
-                raise
-            tgs = []
-        lb = lbs[0] if len(lbs) == 1 else None
-        tg = tgs[0] if len(tgs) == 1 else None
+        lb = self._load_balancer_named()
+        tg = self._target_group_named()
         arns = [r[key] for r, key in ((lb, "LoadBalancerArn"), (tg, "TargetGroupArn")) if r]
         tags = {}
         if arns:
@@ -658,12 +662,12 @@ class StackLookup:
         n = self.names
         cluster, name = n["cluster_name"], n["service_name"]
         self.step = f"describing service {name} in cluster {cluster}"
-        try:
-            services = self.client("ecs").describe_services(aws_retry=True, cluster=cluster, services=[name])
-        except botocore.exceptions.ClientError as e:
-            if error_code(e) != "ClusterNotFoundException":
-                raise
-            services = {}
+        ecs = self.client("ecs")
+        services = or_missing(
+            lambda: ecs.describe_services(aws_retry=True, cluster=cluster, services=[name]),
+            "ClusterNotFoundException",
+            {},
+        )
         service = next((s for s in services.get("services") or [] if s.get("status") == "ACTIVE"), None)
         if service is None:
             raise Missing(

@@ -791,6 +791,28 @@ def test_an_aws_error_fails_naming_what_was_read(aws, capsys):
     assert result["error"]["code"] == "AccessDeniedException"
 
 
+@pytest.mark.parametrize(
+    ("part", "service", "method", "code", "step"),
+    [
+        ("load_balancer", "elbv2", "describe_load_balancers", "AccessDenied", "describing load balancer djangoapp-alb"),
+        ("database", "secretsmanager", "describe_secret", "AccessDeniedException", "describing secret djangoapp/app"),
+        ("image", "ecr", "describe_repositories", "AccessDeniedException", "describing ECR repository djangoapp"),
+        ("service", "ecs", "describe_services", "AccessDeniedException", "describing service djangoapp-web"),
+    ],
+)
+def test_only_the_not_found_error_means_missing_any_other_fails(aws, capsys, part, service, method, code, step):
+    error(getattr(aws, service), method, code, "User is not authorized to perform this action")
+    failed, result = run(capsys, parts=[part], require=False)
+    assert failed and result["msg"].startswith(f"Failed while {step}"), result
+    assert result["error"]["code"] == code
+
+
+def test_only_one_answer_counts_as_found():
+    assert lk.only([]) is None
+    assert lk.only(["arn:1"]) == "arn:1"
+    assert lk.only(["arn:1", "arn:2"]) is None  # ambiguous: not taken as the stack's
+
+
 def test_the_names_follow_the_roles_defaults():
     n = lk.stack_names("shop", {"alb_name": "front", "security_group_names": {"db": "shop-postgres"}})
     assert n["alb_name"] == "front" and n["target_group_name"] == "shop-web"
