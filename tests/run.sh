@@ -19,7 +19,8 @@ STACK_DIRS=(tests/integration)
 # Integration modules that bring their own emulators (not the shared deployed stack): a stage of their own,
 # so they run beside the stack's tests instead of after them.
 APART_FILES=(
-  tests/integration/test_alb_drift.py tests/integration/test_bad_input.py tests/integration/test_collection_build.py
+  tests/integration/test_alb_drift.py tests/integration/test_bad_input.py tests/integration/test_check_fresh.py
+  tests/integration/test_collection_build.py
   tests/integration/test_domain_names.py tests/integration/test_ecs_run_task_moto.py
   tests/integration/test_egress_validation.py tests/integration/test_own_django_project.py
   tests/integration/test_role_options.py tests/integration/test_secret_restore_moto.py
