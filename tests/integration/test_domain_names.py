@@ -21,17 +21,20 @@ PLAY = """- hosts: localhost
         name: django_ecs.fargate.alb
         tasks_from: validate.yml
         public: true
+    # The load balancer part of the stack structure, as site.yml's fargate_stack holds it after the alb role.
     - ansible.builtin.set_fact:
-        fargate_alb_dns_name: "{{ __alb_dns_name }}"
-        fargate_app_url: "{{ __alb_app_url }}"
-        fargate_app_domain_names: "{{ alb_domain_names }}"
+        fargate_stack:
+          load_balancer:
+            dns_name: "{{ __alb_dns_name }}"
+            app_url: "{{ __alb_app_url }}"
+            domain_names: "{{ alb_domain_names }}"
     - ansible.builtin.include_role:
         name: django_ecs.fargate.ecs_taskdefs
         tasks_from: validate.yml
         public: true
     - ansible.builtin.copy:
         dest: "{{ out }}"
-        content: "{{ {'url': fargate_app_url, 'hosts': ecs_taskdefs_allowed_hosts,
+        content: "{{ {'url': fargate_stack.load_balancer.app_url, 'hosts': ecs_taskdefs_allowed_hosts,
                       'csrf': ecs_taskdefs_csrf_trusted_origins, 'ssl': ecs_taskdefs_secure_ssl_redirect} | to_json }}"
         mode: "0600"
 """

@@ -79,13 +79,9 @@ CASES: dict[str, list] = {
         {"rds_secret_allocated_storage": 100, "rds_secret_max_allocated_storage": 109},
         {"rds_secret_max_allocated_storage": 70000},
     ],
-    "rds_secret_subnet_ids": [{"fargate_db_security_group_id": "sg-0abc", "rds_secret_subnet_ids": SUBNETS[:1]}],
+    "rds_secret_subnet_ids": [{"rds_secret_security_group_id": "sg-0abc", "rds_secret_subnet_ids": SUBNETS[:1]}],
     "rds_secret_security_group_id": [
-        {
-            "fargate_db_security_group_id": "sg-0abc",
-            "rds_secret_subnet_ids": SUBNETS,
-            "rds_secret_security_group_id": "web",
-        }
+        {"rds_secret_subnet_ids": SUBNETS, "rds_secret_security_group_id": "web"}
     ],
     # ecr_image
     "ecr_image_repository_name": ["Upper", "a", "x/"],
