@@ -164,14 +164,11 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from ansible_collections.django_ecs.fargate.plugins.module_utils import scheduler_compare as cmp
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import retry_for
 
-SCHEDULER_RETRY = AWSRetry.jittered_backoff(
-    retries=10, delay=1, max_delay=30, catch_extra_error_codes=["ThrottlingException", "InternalServerException"]
-)
 # CreateSchedule / UpdateSchedule with a role IAM has not propagated yet: "The execution role you provide must
 # allow AWS EventBridge Scheduler to assume the role."
 ROLE_NOT_READY = "execution role you provide must allow"
@@ -365,7 +362,7 @@ def main():
         role_wait_timeout=dict(type="int", default=120),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("scheduler", retry_decorator=SCHEDULER_RETRY)
+    client = module.client("scheduler", retry_decorator=retry_for("scheduler"))
     result, diff = ensure(module, client)
     if module._diff:
         result["diff"] = diff

@@ -13,7 +13,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import Retrying
 from botocore.stub import Stubber
 
 from ansible_collections.django_ecs.fargate.plugins.module_utils import stack_lookup as lk
-from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import ECS_RETRY
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import retry_for
 from ansible_collections.django_ecs.fargate.plugins.modules import stack_info as mod
 from fakes import run_module, serve_clients
 
@@ -119,7 +119,7 @@ class Aws:
     def client_for(self, service):
         """The clients as the module makes them (retrying: the calls carry aws_retry=True)."""
         self.asked.append(service)
-        return RetryingBotoClientWrapper(self.clients[service], ECS_RETRY)
+        return RetryingBotoClientWrapper(self.clients[service], retry_for(service))
 
     def __getattr__(self, service):
         return self.stubs[service]
