@@ -162,7 +162,6 @@ try:
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
@@ -174,8 +173,13 @@ from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry impor
 ROLE_NOT_READY = "execution role you provide must allow"
 
 
+def _code(error):
+    return error.response.get("Error", {}).get("Code", "")
+
+
 def _not_found(error):
-    return is_boto3_error_code("ResourceNotFoundException", error)
+    """True for ResourceNotFoundException only (is_boto3_error_code returns an exception class, always truthy)."""
+    return _code(error) == "ResourceNotFoundException"
 
 
 def get_group(client, module, name):
@@ -214,7 +218,7 @@ def write_schedule(client, module, method, group, name, fields, sleep=time.sleep
             return getattr(client, method)(Name=name, GroupName=group, aws_retry=True, **fields)
         except botocore.exceptions.ClientError as error:
             message = error.response.get("Error", {}).get("Message", "")
-            if is_boto3_error_code("ValidationException", error) and ROLE_NOT_READY in message and clock() < deadline:
+            if _code(error) == "ValidationException" and ROLE_NOT_READY in message and clock() < deadline:
                 sleep(delay)
                 delay = min(delay * 1.5, 20.0)
                 continue
