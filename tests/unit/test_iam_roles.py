@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import boto3
 import pytest
+from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from botocore.stub import Stubber
 
 from ansible_collections.django_ecs.fargate.plugins.modules import iam_roles as mod
@@ -467,3 +468,64 @@ def test_every_page_of_attached_policies_is_detached(aws, capsys):
     aws.write("detach_role_policy", RoleName=TASK, PolicyArn=readonly)
     failed, result = run(capsys, [spec(TASK, inline=False)])
     assert not failed and result["roles"][0]["changes"] == ["managed_policies"], result
+
+
+@pytest.fixture
+def retry_sleeps(monkeypatch):
+    """AWSRetry's pauses, recorded instead of slept."""
+    sleeps = []
+    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
+    return sleeps
+
+
+def test_iam_5xx_and_concurrent_modification_are_retried(aws, capsys, retry_sleeps):
+    """IAM's own codes (retry_for("iam")): ServiceFailure (its 5xx) and ConcurrentModification."""
+    aws.iam.add_client_error(
+        "get_role", "ServiceFailure", "Service failure", http_status_code=500, expected_params={"RoleName": TASK}
+    )
+    aws.get_role(TASK)
+    aws.iam.add_client_error(
+        "list_attached_role_policies",
+        "ConcurrentModification",
+        "Rate exceeded",
+        http_status_code=409,
+        expected_params={"RoleName": TASK},
+    )
+    aws.attached(TASK)
+    failed, result = run(capsys, [spec(TASK, inline=False)])
+    assert not failed, result
+    assert result["changed"] is False and len(retry_sleeps) == 2
+
+
+def test_a_new_role_that_iam_has_not_propagated_yet_is_waited_for(aws, capsys, retry_sleeps):
+    """Right after CreateRole, PutRolePolicy answering NoSuchEntity is retried (NEW_IAM_ROLE_RETRY)."""
+    aws.no_role(EXECUTION)
+    aws.create_role(EXECUTION)
+    aws.iam.add_client_error(
+        "put_role_policy",
+        "NoSuchEntity",
+        f"The role with name {EXECUTION} cannot be found.",
+        http_status_code=404,
+        expected_params={"RoleName": EXECUTION, "PolicyName": EXECUTION, "PolicyDocument": json.dumps(POLICY)},
+    )
+    aws.put_policy(EXECUTION)
+    failed, result = run(capsys, [spec(EXECUTION)])
+    assert not failed, result
+    assert result["roles"][0]["created"] is True and len(retry_sleeps) == 1
+
+
+def test_no_such_entity_on_an_existing_role_is_not_retried(aws, capsys, retry_sleeps):
+    """Only a role just created waits for IAM; a role that vanished in mid-run fails at once."""
+    aws.get_role(EXECUTION)
+    aws.attached(EXECUTION)
+    aws.inline(EXECUTION, OTHER_POLICY)
+    aws.iam.add_client_error(
+        "put_role_policy",
+        "NoSuchEntity",
+        f"The role with name {EXECUTION} cannot be found.",
+        http_status_code=404,
+        expected_params={"RoleName": EXECUTION, "PolicyName": EXECUTION, "PolicyDocument": json.dumps(POLICY)},
+    )
+    failed, result = run(capsys, [spec(EXECUTION)])
+    assert failed and result["error"]["code"] == "NoSuchEntity"
+    assert retry_sleeps == []

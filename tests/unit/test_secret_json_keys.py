@@ -358,3 +358,21 @@ def test_argument_spec(capsys, monkeypatch, args, message):
         del full["name"]
     failed, result = run_module(mod.main, full, capsys)
     assert failed and message in result["msg"]
+
+
+def test_secrets_manager_throttling_and_its_5xx_are_retried(sm, capsys, retry_sleeps):
+    """Secrets Manager's own codes (retry_for("secretsmanager")): ThrottlingException and InternalServiceError."""
+    sm.add_client_error("get_secret_value", "InternalServiceError", "An error occurred on the server side.", 500)
+    sm.add_response("get_secret_value", existing({"username": "postgres"}))
+    sm.add_client_error("put_secret_value", "ThrottlingException", "Rate exceeded", 400)
+    sm.add_response("put_secret_value", {"ARN": ARN}, None)
+    failed, result = run({"values": {"host": "h"}}, capsys)
+    assert not failed, result["msg"]
+    assert len(retry_sleeps) == 2
+
+
+def test_a_missing_permission_is_not_retried(sm, capsys, retry_sleeps):
+    sm.add_client_error("get_secret_value", "AccessDeniedException", "not authorized", 400)
+    failed, result = run({"values": {"host": "h"}}, capsys)
+    assert failed and result["error"]["code"] == "AccessDeniedException"
+    assert retry_sleeps == []
