@@ -128,8 +128,14 @@ class Iam:
         answer["Role"].pop("AssumeRolePolicyDocument")  # CreateRole's answer: the role without the documents
         self.iam.add_response("create_role", answer, params)
 
-    def put_policy(self, name):
-        self.write("put_role_policy", RoleName=name, PolicyName=name, PolicyDocument=json.dumps(POLICY))
+    def put_policy(self, name, error=None):
+        """PutRolePolicy with POLICY, answered or refused with error (code, message, HTTP status)."""
+        params = {"RoleName": name, "PolicyName": name, "PolicyDocument": json.dumps(POLICY)}
+        if error:
+            code, message, status = error
+            self.iam.add_client_error("put_role_policy", code, message, http_status_code=status, expected_params=params)
+        else:
+            self.write("put_role_policy", **params)
 
 
 @pytest.fixture
@@ -501,13 +507,7 @@ def test_a_new_role_that_iam_has_not_propagated_yet_is_waited_for(aws, capsys, r
     """Right after CreateRole, PutRolePolicy answering NoSuchEntity is retried (NEW_IAM_ROLE_RETRY)."""
     aws.no_role(EXECUTION)
     aws.create_role(EXECUTION)
-    aws.iam.add_client_error(
-        "put_role_policy",
-        "NoSuchEntity",
-        f"The role with name {EXECUTION} cannot be found.",
-        http_status_code=404,
-        expected_params={"RoleName": EXECUTION, "PolicyName": EXECUTION, "PolicyDocument": json.dumps(POLICY)},
-    )
+    aws.put_policy(EXECUTION, error=("NoSuchEntity", f"The role with name {EXECUTION} cannot be found.", 404))
     aws.put_policy(EXECUTION)
     failed, result = run(capsys, [spec(EXECUTION)])
     assert not failed, result
@@ -519,13 +519,7 @@ def test_no_such_entity_on_an_existing_role_is_not_retried(aws, capsys, retry_sl
     aws.get_role(EXECUTION)
     aws.attached(EXECUTION)
     aws.inline(EXECUTION, OTHER_POLICY)
-    aws.iam.add_client_error(
-        "put_role_policy",
-        "NoSuchEntity",
-        f"The role with name {EXECUTION} cannot be found.",
-        http_status_code=404,
-        expected_params={"RoleName": EXECUTION, "PolicyName": EXECUTION, "PolicyDocument": json.dumps(POLICY)},
-    )
+    aws.put_policy(EXECUTION, error=("NoSuchEntity", f"The role with name {EXECUTION} cannot be found.", 404))
     failed, result = run(capsys, [spec(EXECUTION)])
     assert failed and result["error"]["code"] == "NoSuchEntity"
     assert retry_sleeps == []
