@@ -40,6 +40,7 @@ POLICY = {
     ],
 }
 TAGS = {"fargate:stack": "djangoapp"}
+SAME = object()  # Iam.existing: the stored inline policy is POLICY
 DESCRIPTIONS = {EXECUTION: "ECS pulls the image, writes logs and reads the secret of djangoapp", TASK: "AWS identity"}
 
 
@@ -108,12 +109,12 @@ class Iam:
             answer = {"RoleName": name, "PolicyName": name, "PolicyDocument": encoded(document)}
             self.iam.add_response("get_role_policy", answer, params)
 
-    def existing(self, name, attached=(), stored=POLICY, **answer):
+    def existing(self, name, attached=(), stored=SAME, **answer):
         """The reads of an existing role with an inline policy: GetRole, ListAttachedRolePolicies, GetRolePolicy
-        (``stored``: the policy IAM has, None for none)."""
+        (``stored``: the policy IAM has; POLICY unless given, None for none)."""
         self.get_role(name, **answer)
         self.attached(name, attached)
-        self.inline(name, stored)
+        self.inline(name, POLICY if stored is SAME else stored)
 
     def write(self, method, **params):
         self.iam.add_response(method, {}, params)
