@@ -1,11 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: django_ecs.fargate contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Retries shared by the collection's ECS clients.
+"""Retries shared by the collection's AWS clients: the one home of every retry decorator.
 
-``ECS_RETRY`` is the retry decorator every ECS (and CloudWatch Logs) client of the collection is made with:
-AWSRetry's throttling/5xx list plus ``ThrottlingException``, which ECS and CloudWatch Logs answer with and
-AWSRetry does not list itself (it knows ``Throttling`` only).
+:func:`retry_for` gives the decorator a client of one AWS service is made with
+(``module.client("ecs", retry_decorator=retry_for("ecs"))``). Every service gets the same jittered backoff schedule
+(:data:`RETRIES` attempts, :data:`DELAY` s doubling up to :data:`MAX_DELAY` s) and AWSRetry's own list of
+throttling/5xx codes, plus the codes of :data:`SERVICE_ERROR_CODES`: that service's throttling, 5xx and
+concurrency answers that AWSRetry does not list itself (it knows ``Throttling``, not ``ThrottlingException``).
+:data:`NEW_IAM_ROLE_RETRY` is the one exception: the writes right after CreateRole, which also wait out the
+``NoSuchEntity`` of a role IAM has not propagated yet, on a shorter schedule. ``ECS_RETRY`` is
+``retry_for("ecs")``.
 
 :func:`call_waiting_for_iam` retries a call that AWS refuses while IAM has not caught up: on an account that
 never ran ECS the first CreateCluster creates the service-linked role AWSServiceRoleForECS, and RunTask or
@@ -24,11 +29,67 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-# ECS throttling, ECS's 5xx (ServerException: RunTask carries a clientToken, so a retry cannot start a second
-# task) and CloudWatch Logs' 5xx (ServiceUnavailableException; the logs client uses this retry too). AWSRetry's
-# own list has neither name.
-RETRIED_ERROR_CODES = ["ThrottlingException", "ServerException", "ServiceUnavailableException"]
-ECS_RETRY = AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=30, catch_extra_error_codes=RETRIED_ERROR_CODES)
+# The one schedule: 10 attempts in all, pauses of up to 1, 2, 4, 8, 16 s, then up to 30 s (jittered: each pause is
+# drawn between 0 and that bound), so at most 151 s of pauses before the error is reported.
+RETRIES = 10
+DELAY = 1
+MAX_DELAY = 30
+
+# Per service, the codes retried on top of AWSRetry's own list (RequestLimitExceeded, Unavailable, ServiceUnavailable,
+# InternalFailure, InternalError, TooManyRequestsException, Throttling), from the error shapes of botocore's service
+# models (botocore/data/<service>/*/service-2.json) and AWS's common errors. JSON-protocol services throttle with
+# ThrottlingException; query-protocol ones (IAM, STS, EC2, ELBv2, RDS) with Throttling or RequestLimitExceeded,
+# which AWSRetry knows. A client error (AccessDenied, ResourceNotFoundException, ...) is never retried.
+SERVICE_ERROR_CODES = {
+    # ECS: its 5xx is ServerException (RunTask carries a clientToken, so a retry cannot start a second task).
+    "ecs": ("ThrottlingException", "ServerException"),
+    # CloudWatch Logs: ServiceUnavailableException is the 5xx of GetLogEvents / FilterLogEvents / DescribeLog*.
+    "logs": ("ThrottlingException", "ServiceUnavailableException"),
+    "ecr": ("ThrottlingException", "ServerException"),
+    # IAM: ServiceFailure is its 5xx, ConcurrentModification a write racing another write of the same entity.
+    "iam": ("ServiceFailure", "ConcurrentModification"),
+    "sts": (),
+    "secretsmanager": ("ThrottlingException", "InternalServiceError"),
+    "scheduler": ("ThrottlingException", "InternalServerException"),
+    "ec2": (),
+    "elbv2": (),
+    "rds": (),
+}
+
+# The writes right after CreateRole (iam_roles): IAM is eventually consistent and the new role can answer
+# NoSuchEntity for a moment. 8 attempts, pauses of at most 10 s: a role still missing after that is a real error.
+NEW_ROLE_ERROR_CODES = ("NoSuchEntity",) + SERVICE_ERROR_CODES["iam"]
+NEW_ROLE_RETRIES = 8
+NEW_ROLE_MAX_DELAY = 10
+
+
+def _jittered(codes, retries=RETRIES, max_delay=MAX_DELAY):
+    return AWSRetry.jittered_backoff(
+        retries=retries, delay=DELAY, max_delay=max_delay, catch_extra_error_codes=list(codes)
+    )
+
+
+_DECORATORS = {service: _jittered(codes) for service, codes in SERVICE_ERROR_CODES.items()}
+
+
+def retry_for(service):
+    """The retry decorator of clients of ``service`` (boto3's name: "ecs", "logs", "iam", ...).
+
+    A service not in :data:`SERVICE_ERROR_CODES` raises ValueError: a new client's retryable codes are chosen, not
+    defaulted.
+    """
+    try:
+        return _DECORATORS[service]
+    except KeyError:
+        raise ValueError(
+            "no retry for AWS service {!r}: add its throttling/5xx error codes to SERVICE_ERROR_CODES ({})".format(
+                service, ", ".join(sorted(SERVICE_ERROR_CODES))
+            )
+        ) from None
+
+
+ECS_RETRY = retry_for("ecs")
+NEW_IAM_ROLE_RETRY = _jittered(NEW_ROLE_ERROR_CODES, retries=NEW_ROLE_RETRIES, max_delay=NEW_ROLE_MAX_DELAY)
 
 # Error code and message fragments of a request refused because IAM has not propagated yet.
 IAM_ERROR_CODES = ("InvalidParameterException",)

@@ -92,8 +92,8 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import retry_for
 from ansible_collections.django_ecs.fargate.plugins.module_utils.stack_lookup import image_tag_state
 
 
@@ -117,7 +117,7 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    client = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
+    client = module.client("ecr", retry_decorator=retry_for("ecr"))
     result = dict(changed=False)
     try:
         if p["image_tag"]:

@@ -143,8 +143,7 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-# ECS_RETRY's extra codes are ECR's too: ECR throttles with ThrottlingException and answers ServerException on a 5xx.
-from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import ECS_RETRY
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import retry_for
 
 
 class EcrRepository:
@@ -282,7 +281,7 @@ def main():
         error = policy_error(module.params["lifecycle_policy"])
         if error:
             module.fail_json(msg=error)
-    repo = EcrRepository(module.client("ecr", retry_decorator=ECS_RETRY), module.params["name"])
+    repo = EcrRepository(module.client("ecr", retry_decorator=retry_for("ecr")), module.params["name"])
     try:
         result = ensure(module, repo)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:

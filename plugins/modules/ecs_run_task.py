@@ -490,10 +490,10 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
 
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import (  # noqa: E402
-    ECS_RETRY,
     IAM_WAIT_TIMEOUT,
     call_waiting_for_iam,
     is_iam_propagation_error,
+    retry_for,
 )
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_task_logs import MAX_LOG_LINES, container_logs  # noqa: E402
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_task_wait import (  # noqa: E402
@@ -1097,11 +1097,11 @@ def main():
     if errors:
         module.fail_json(msg="Invalid options: " + "; ".join(errors), errors=errors)
 
-    ecs = module.client("ecs", retry_decorator=ECS_RETRY)
+    ecs = module.client("ecs", retry_decorator=retry_for("ecs"))
 
     def logs_client_for(region):
         extra = {"region": region} if region and region != module.region else {}
-        return module.client("logs", retry_decorator=ECS_RETRY, **extra)
+        return module.client("logs", retry_decorator=retry_for("logs"), **extra)
 
     runner = EcsTaskRunner(module, ecs, logs_client_for)
     try:

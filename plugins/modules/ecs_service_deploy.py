@@ -395,10 +395,10 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import (
-    ECS_RETRY,
     IAM_WAIT_TIMEOUT,
     call_waiting_for_iam,
     is_iam_propagation_error,
+    retry_for,
 )
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_rollout import (
     COMPLETED,
@@ -644,7 +644,7 @@ class Deployer:
         """AWSServiceRoleForECS, before the first cluster: AWS makes it with the first CreateCluster of an account,
         and services and tasks are refused until IAM has propagated it. Asking for it up front gives IAM that time
         while the cluster is created; an existing role is the usual answer."""
-        iam = self.module.client("iam", retry_decorator=ECS_RETRY)
+        iam = self.module.client("iam", retry_decorator=retry_for("iam"))
         try:
             iam.create_service_linked_role(AWSServiceName=ECS_SERVICE, aws_retry=True)
             self.result["service_linked_role"] = "created"
@@ -1030,7 +1030,7 @@ def main():
     errors = validate(module.params)
     if errors:
         module.fail_json(msg="Invalid options: " + "; ".join(errors), errors=errors)
-    client = module.client("ecs", retry_decorator=ECS_RETRY)
+    client = module.client("ecs", retry_decorator=retry_for("ecs"))
     try:
         result = Deployer(module, client).run()
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:

@@ -168,7 +168,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import ECS_RETRY
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import retry_for
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_taskdef_compare import (
     dict_to_tags,
     diff_tags,
@@ -335,7 +335,7 @@ def main():
         errors.append(f"keep_revisions={keep} is invalid: use 1 or more (or omit it to keep every revision)")
     if errors:
         module.fail_json(msg="Invalid task definition: " + "; ".join(errors), errors=errors)
-    client = module.client("ecs", retry_decorator=ECS_RETRY)
+    client = module.client("ecs", retry_decorator=retry_for("ecs"))
     try:
         result = ensure(module, client)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:

@@ -136,25 +136,13 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
     compare_aws_tags,
 )
 
-# IAM throttles with "Throttling" (in AWSRetry's own list); ServiceFailure is its 5xx, ConcurrentModification a
-# write racing another write of the same role.
-IAM_RETRY = AWSRetry.jittered_backoff(
-    retries=10, delay=1, max_delay=30, catch_extra_error_codes=["ServiceFailure", "ConcurrentModification"]
-)
-# The writes right after CreateRole: IAM is eventually consistent, the new role can answer NoSuchEntity for a moment.
-NEW_ROLE_RETRY = AWSRetry.jittered_backoff(
-    retries=8,
-    delay=1,
-    max_delay=10,
-    catch_extra_error_codes=["NoSuchEntity", "ServiceFailure", "ConcurrentModification"],
-)
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import NEW_IAM_ROLE_RETRY, retry_for
 
 ROLE_NAME = re.compile(r"^[A-Za-z0-9_+=,.@-]{1,64}$")
 POLICY_NAME = re.compile(r"^[A-Za-z0-9_+=,.@-]{1,128}$")
@@ -236,7 +224,7 @@ class IamRoles:
                 parts = role["Arn"].split(":")
                 return f"arn:{parts[1]}:iam::{parts[4]}:role/"
         try:
-            identity = self.module.client("sts", retry_decorator=IAM_RETRY).get_caller_identity(aws_retry=True)
+            identity = self.module.client("sts", retry_decorator=retry_for("sts")).get_caller_identity(aws_retry=True)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError):
             return ""
         return f"arn:{identity['Arn'].split(':')[1]}:iam::{identity['Account']}:role/"
@@ -280,7 +268,7 @@ class IamRoles:
     def write(self, action, name, method, new_role=False, **kwargs):
         try:
             if new_role:
-                return NEW_ROLE_RETRY(getattr(self.client, method))(**kwargs)
+                return NEW_IAM_ROLE_RETRY(getattr(self.client, method))(**kwargs)
             return getattr(self.client, method)(aws_retry=True, **kwargs)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
             self.fail(error, action, name)
@@ -398,7 +386,7 @@ def main():
     for spec in specs:
         spec["policy_name"] = spec.get("policy_name") or spec["name"]
     check_roles(module, specs)
-    client = module.client("iam", retry_decorator=IAM_RETRY)
+    client = module.client("iam", retry_decorator=retry_for("iam"))
     roles, diff = IamRoles(module, client).ensure(specs, module.params["tags"], module.params["purge_tags"])
     result = {"changed": any(role["changed"] for role in roles), "roles": roles}
     if module._diff:

@@ -162,23 +162,24 @@ try:
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from ansible_collections.django_ecs.fargate.plugins.module_utils import scheduler_compare as cmp
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import retry_for
 
-SCHEDULER_RETRY = AWSRetry.jittered_backoff(
-    retries=10, delay=1, max_delay=30, catch_extra_error_codes=["ThrottlingException", "InternalServerException"]
-)
 # CreateSchedule / UpdateSchedule with a role IAM has not propagated yet: "The execution role you provide must
 # allow AWS EventBridge Scheduler to assume the role."
 ROLE_NOT_READY = "execution role you provide must allow"
 
 
+def _code(error):
+    return error.response.get("Error", {}).get("Code", "")
+
+
 def _not_found(error):
-    return is_boto3_error_code("ResourceNotFoundException", error)
+    """True for ResourceNotFoundException only (is_boto3_error_code returns an exception class, always truthy)."""
+    return _code(error) == "ResourceNotFoundException"
 
 
 def get_group(client, module, name):
@@ -217,7 +218,7 @@ def write_schedule(client, module, method, group, name, fields, sleep=time.sleep
             return getattr(client, method)(Name=name, GroupName=group, aws_retry=True, **fields)
         except botocore.exceptions.ClientError as error:
             message = error.response.get("Error", {}).get("Message", "")
-            if is_boto3_error_code("ValidationException", error) and ROLE_NOT_READY in message and clock() < deadline:
+            if _code(error) == "ValidationException" and ROLE_NOT_READY in message and clock() < deadline:
                 sleep(delay)
                 delay = min(delay * 1.5, 20.0)
                 continue
@@ -365,7 +366,7 @@ def main():
         role_wait_timeout=dict(type="int", default=120),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("scheduler", retry_decorator=SCHEDULER_RETRY)
+    client = module.client("scheduler", retry_decorator=retry_for("scheduler"))
     result, diff = ensure(module, client)
     if module._diff:
         result["diff"] = diff

@@ -144,8 +144,9 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import retry_for
 
 CHAR_CLASSES = {
     "ascii_letters": string.ascii_letters,
@@ -297,7 +298,7 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     validate(module)
-    client = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
+    client = module.client("secretsmanager", retry_decorator=retry_for("secretsmanager"))
     module.exit_json(**ensure(module, client))
 
 

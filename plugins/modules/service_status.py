@@ -162,7 +162,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import ECS_RETRY
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import retry_for
 from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_rollout import (
     recent_events,
     task_definition_ref,
@@ -471,12 +471,12 @@ def main():
     errors = validate_params(module.params)
     if errors:
         module.fail_json(msg="Invalid options: " + "; ".join(errors), errors=errors)
-    ecs = module.client("ecs", retry_decorator=ECS_RETRY)
-    elbv2 = module.client("elbv2", retry_decorator=ECS_RETRY)
+    ecs = module.client("ecs", retry_decorator=retry_for("ecs"))
+    elbv2 = module.client("elbv2", retry_decorator=retry_for("elbv2"))
 
     def logs_client_for(region):
         extra = {"region": region} if region and region != module.region else {}
-        return module.client("logs", retry_decorator=ECS_RETRY, **extra)
+        return module.client("logs", retry_decorator=retry_for("logs"), **extra)
 
     reader = StatusReader(module.params, ecs, elbv2, logs_client_for)
     try:

@@ -419,9 +419,8 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import ECS_RETRY
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import retry_for
 from ansible_collections.django_ecs.fargate.plugins.module_utils.stack_lookup import (
     ALL_PARTS,
     PARTS,
@@ -491,8 +490,7 @@ def main():
         module.fail_json(msg="Invalid options: " + "; ".join(errors), errors=errors)
 
     def client_for(service):
-        retry = ECS_RETRY if service == "ecs" else AWSRetry.jittered_backoff()
-        return module.client(service, retry_decorator=retry)
+        return module.client(service, retry_decorator=retry_for(service))
 
     lookup = StackLookup(names, client_for)
     try:

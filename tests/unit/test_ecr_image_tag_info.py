@@ -138,3 +138,15 @@ def test_errors_carry_the_boto3_error(ecr, capsys):
     failed, result = run({"login": True}, capsys)
     assert failed and result["msg"].startswith("Could not query ECR repository app: ")
     assert result["error"]["code"] == "AccessDeniedException"
+
+
+def test_ecr_throttling_and_its_5xx_are_retried(ecr, capsys, monkeypatch):
+    """ECR's own codes (retry_for("ecr")): ThrottlingException and ServerException."""
+    sleeps = []
+    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
+    ecr.add_client_error("describe_images", "ThrottlingException", "Rate exceeded", 400)
+    ecr.add_client_error("describe_images", "ServerException", "Internal error", 500)
+    ecr.add_response("describe_images", {"imageDetails": [{"imageDigest": "sha256:1"}]}, Q)
+    failed, result = run({"image_tag": "abc"}, capsys)
+    assert not failed, result["msg"]
+    assert len(sleeps) == 2 and result["exists"] is True

@@ -1,5 +1,5 @@
-"""The retry schedules exactly: ECS_RETRY's attempts and pauses, and the IAM wait's pauses, cap, default timeout
-and messages."""
+"""The retry schedules exactly: every service's attempts and pauses (ECS's as before), the new-role retry's, and
+the IAM wait's pauses, cap, default timeout and messages."""
 
 import random
 
@@ -27,16 +27,48 @@ def always(error):
     return call, calls
 
 
-def test_ecs_retry_gives_up_after_ten_attempts_with_capped_exponential_pauses(monkeypatch):
-    """Jitter at its upper bound: 1 s doubling, at most 30 s, 10 attempts in all."""
+@pytest.mark.parametrize("service", sorted(r.SERVICE_ERROR_CODES))
+def test_every_service_gives_up_after_ten_attempts_with_capped_exponential_pauses(monkeypatch, service):
+    """One schedule for every client (ECS's as before): jitter at its upper bound, 1 s doubling, at most 30 s,
+    10 attempts in all."""
     sleeps = []
     monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
     monkeypatch.setattr(random, "uniform", lambda low, high: high)
-    call, calls = always(refusal("ThrottlingException", "Rate exceeded"))
+    code = (r.SERVICE_ERROR_CODES[service] or ("Throttling",))[0]  # ECS: ThrottlingException
+    call, calls = always(refusal(code, "Rate exceeded"))
     with pytest.raises(ClientError):
-        r.ECS_RETRY(call)()
+        r.retry_for(service)(call)()
     assert len(calls) == 10
     assert sleeps == [1, 2, 4, 8, 16, 30, 30, 30, 30]
+
+
+def test_new_role_retry_gives_up_sooner(monkeypatch):
+    """Right after CreateRole: 8 attempts, pauses of at most 10 s (a role still missing then is a real error)."""
+    sleeps = []
+    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
+    monkeypatch.setattr(random, "uniform", lambda low, high: high)
+    call, calls = always(refusal("NoSuchEntity", "The role with name app cannot be found."))
+    with pytest.raises(ClientError):
+        r.NEW_IAM_ROLE_RETRY(call)()
+    assert len(calls) == 8
+    assert sleeps == [1, 2, 4, 8, 10, 10, 10]
+
+
+def test_pauses_are_jittered_below_the_bound(monkeypatch):
+    """Each pause is drawn between 0 and the schedule's bound (the draw is AWSRetry's random.uniform)."""
+    sleeps, bounds = [], []
+    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
+
+    def uniform(low, high):
+        bounds.append((low, high))
+        return high / 2
+
+    monkeypatch.setattr(random, "uniform", uniform)
+    call, calls = always(refusal("InternalServiceError", "error"))
+    with pytest.raises(ClientError):
+        r.retry_for("secretsmanager")(call)()
+    assert bounds[:9] == [(0.0, 1), (0.0, 2), (0.0, 4), (0.0, 8), (0.0, 16), (0.0, 30), (0.0, 30), (0.0, 30), (0.0, 30)]
+    assert sleeps == [0.5, 1, 2, 4, 8, 15, 15, 15, 15]
 
 
 def test_is_iam_propagation_error_needs_both_code_and_message():

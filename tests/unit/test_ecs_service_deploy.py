@@ -1359,3 +1359,16 @@ def test_scaled_and_absent_options_are_checked_before_any_call(aws, capsys, modu
     failed, result = run({k: v for k, v in module_args.items() if v is not None}, capsys)
     assert failed and needle in result["msg"], result["msg"]
     assert aws.calls == []
+
+
+def test_the_service_linked_role_call_retries_iams_5xx(aws, capsys, monkeypatch):
+    """The IAM client is made with IAM's codes (retry_for("iam")): ServiceFailure is retried."""
+    sleeps = []
+    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
+    describe_cluster(aws, [])
+    aws.service_linked_role(error=("ServiceFailure", "Service failure", 500))
+    aws.service_linked_role()
+    aws.stub.add_response("create_cluster", {"cluster": {"clusterName": CLUSTER, "status": "ACTIVE"}}, None)
+    failed, result = run(cluster_args(), capsys)
+    assert not failed, result["msg"]
+    assert result["service_linked_role"] == "created" and len(sleeps) == 1

@@ -3,10 +3,11 @@
 import boto3
 import botocore.exceptions
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from botocore.stub import Stubber
 
 from ansible_collections.django_ecs.fargate.plugins.module_utils import ecs_task_logs as tl
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import retry_for
 
 TASK_ARN = "arn:aws:ecs:us-east-1:123456789012:task/djangoapp/0123456789abcdef"
 STREAM = "django-migration/migrate/0123456789abcdef"
@@ -27,7 +28,7 @@ def logs():
     stub = Stubber(client)
     with stub:
         # as AnsibleAWSModule.client(..., retry_decorator=...) hands it out: the code passes aws_retry=True
-        yield RetryingBotoClientWrapper(client, AWSRetry.jittered_backoff()), stub
+        yield RetryingBotoClientWrapper(client, retry_for("logs")), stub
         stub.assert_no_pending_responses()
 
 

@@ -5,6 +5,7 @@ the deregistration delay as a string, an ssl_policy reported on an HTTP listener
 import copy
 
 import pytest
+from alb_wanted import lb_wanted, tg_wanted
 
 from ansible_collections.django_ecs.fargate.plugins.filter.fargate_alb import load_balancer_drift, target_group_drift
 
@@ -16,22 +17,7 @@ TAGS = {"fargate:stack": "app", "cost-centre": 42}
 TAGS_AWS = {"fargate:stack": "app", "cost-centre": "42"}
 
 # What the role builds from its inputs (roles/alb/vars/main.yml __alb_tg_wanted / __alb_lb_wanted).
-TG_WANT = {
-    "protocol": "HTTP",
-    "port": 8000,
-    "target_type": "ip",
-    "vpc_id": "vpc-405653b6d130c5672",
-    "health_check_protocol": "HTTP",
-    "health_check_path": "/health/",
-    "health_check_port": "traffic-port",
-    "health_check_interval_seconds": 10,
-    "health_check_timeout_seconds": 5,
-    "healthy_threshold_count": 2,
-    "unhealthy_threshold_count": 3,
-    "matcher": {"http_code": "200"},
-    "deregistration_delay_timeout_seconds": 30,
-    "tags": TAGS,
-}
+TG_WANT = tg_wanted("vpc-405653b6d130c5672", TAGS)
 
 FORWARD = [{"Type": "forward", "TargetGroupArn": TG_ARN}]
 REDIRECT = [
@@ -61,14 +47,12 @@ WITH_HTTPS = [
 
 
 def lb_want(listeners=None):
-    return {
-        "scheme": "internet-facing",
-        "type": "application",
-        "security_groups": ["sg-351e7c86e18acd3f0"],
-        "subnets": ["subnet-b2a1cd477d0f98778", "subnet-adf6ca24c35f88120"],
-        "tags": TAGS,
-        "listeners": HTTP_ONLY if listeners is None else listeners,
-    }
+    return lb_wanted(
+        ["sg-351e7c86e18acd3f0"],
+        ["subnet-b2a1cd477d0f98778", "subnet-adf6ca24c35f88120"],
+        TAGS,
+        HTTP_ONLY if listeners is None else listeners,
+    )
 
 
 def target_group(**over):

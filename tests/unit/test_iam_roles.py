@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import boto3
 import pytest
+from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from botocore.stub import Stubber
 
 from ansible_collections.django_ecs.fargate.plugins.modules import iam_roles as mod
@@ -39,6 +40,7 @@ POLICY = {
     ],
 }
 TAGS = {"fargate:stack": "djangoapp"}
+SAME = object()  # Iam.existing: the stored inline policy is POLICY
 DESCRIPTIONS = {EXECUTION: "ECS pulls the image, writes logs and reads the secret of djangoapp", TASK: "AWS identity"}
 
 
@@ -83,14 +85,13 @@ class Iam:
     def get_role(self, name, **answer):
         self.iam.add_response("get_role", role_answer(name, **answer), {"RoleName": name})
 
+    def refuse(self, method, error, **params):
+        """One IAM call answered with an error (code, message, HTTP status), as IAM answers it."""
+        code, message, status = error
+        self.iam.add_client_error(method, code, message, http_status_code=status, expected_params=params)
+
     def no_role(self, name):
-        self.iam.add_client_error(
-            "get_role",
-            "NoSuchEntity",
-            f"The role with name {name} cannot be found.",
-            http_status_code=404,
-            expected_params={"RoleName": name},
-        )
+        self.refuse("get_role", ("NoSuchEntity", f"The role with name {name} cannot be found.", 404), RoleName=name)
 
     def attached(self, name, arns=()):
         answer = {
@@ -102,16 +103,18 @@ class Iam:
     def inline(self, name, document=None):
         params = {"RoleName": name, "PolicyName": name}
         if document is None:
-            self.iam.add_client_error(
-                "get_role_policy",
-                "NoSuchEntity",
-                f"The role policy with name {name} cannot be found.",
-                http_status_code=404,
-                expected_params=params,
-            )
+            missing = ("NoSuchEntity", f"The role policy with name {name} cannot be found.", 404)
+            self.refuse("get_role_policy", missing, **params)
         else:
             answer = {"RoleName": name, "PolicyName": name, "PolicyDocument": encoded(document)}
             self.iam.add_response("get_role_policy", answer, params)
+
+    def existing(self, name, attached=(), stored=SAME, **answer):
+        """The reads of an existing role with an inline policy: GetRole, ListAttachedRolePolicies, GetRolePolicy
+        (``stored``: the policy IAM has; POLICY unless given, None for none)."""
+        self.get_role(name, **answer)
+        self.attached(name, attached)
+        self.inline(name, POLICY if stored is SAME else stored)
 
     def write(self, method, **params):
         self.iam.add_response(method, {}, params)
@@ -127,8 +130,13 @@ class Iam:
         answer["Role"].pop("AssumeRolePolicyDocument")  # CreateRole's answer: the role without the documents
         self.iam.add_response("create_role", answer, params)
 
-    def put_policy(self, name):
-        self.write("put_role_policy", RoleName=name, PolicyName=name, PolicyDocument=json.dumps(POLICY))
+    def put_policy(self, name, error=None):
+        """PutRolePolicy with POLICY, answered or refused with error (code, message, HTTP status)."""
+        params = {"RoleName": name, "PolicyName": name, "PolicyDocument": json.dumps(POLICY)}
+        if error:
+            self.refuse("put_role_policy", error, **params)
+        else:
+            self.write("put_role_policy", **params)
 
 
 @pytest.fixture
@@ -180,9 +188,7 @@ def test_documents_that_differ_only_in_form_are_equal(aws, capsys):
     """Statement order, a one-item list for a string: IAM reads them the same, so no write."""
     trust = {**TRUST, "Statement": [{**TRUST["Statement"][0], "Action": ["sts:AssumeRole"]}]}
     policy = {**POLICY, "Statement": list(reversed(POLICY["Statement"]))}
-    aws.get_role(EXECUTION, trust=trust)
-    aws.attached(EXECUTION)
-    aws.inline(EXECUTION, policy)
+    aws.existing(EXECUTION, stored=policy, trust=trust)
     failed, result = run(capsys, [spec(EXECUTION)])
     assert not failed and result["changed"] is False, result
 
@@ -265,9 +271,7 @@ DRIFTS = {
 @pytest.mark.parametrize("drift", DRIFTS)
 def test_each_drift_is_repaired_by_its_write_and_nothing_else(aws, capsys, drift):
     answer, attached, stored, writes, changes = DRIFTS[drift]
-    aws.get_role(EXECUTION, **answer)
-    aws.attached(EXECUTION, attached)
-    aws.inline(EXECUTION, stored)
+    aws.existing(EXECUTION, attached, stored, **answer)
     for method, params in writes:
         aws.write(method, **params)
     failed, result = run(capsys, [spec(EXECUTION)], diff=True)
@@ -290,9 +294,7 @@ def test_each_drift_is_repaired_by_its_write_and_nothing_else(aws, capsys, drift
 @pytest.mark.parametrize("drift", DRIFTS)
 def test_check_mode_reports_each_drift_and_writes_nothing(aws, capsys, drift):
     answer, attached, stored, _writes, changes = DRIFTS[drift]
-    aws.get_role(EXECUTION, **answer)
-    aws.attached(EXECUTION, attached)
-    aws.inline(EXECUTION, stored)
+    aws.existing(EXECUTION, attached, stored, **answer)
     failed, result = run(capsys, [spec(EXECUTION)], check_mode=True, diff=True)
     assert not failed, result
     assert result["changed"] is True and result["roles"][0]["changes"] == changes
@@ -300,9 +302,7 @@ def test_check_mode_reports_each_drift_and_writes_nothing(aws, capsys, drift):
 
 
 def test_several_drifts_of_a_role_are_repaired_together(aws, capsys):
-    aws.get_role(EXECUTION, trust=OTHER_TRUST, description="old", tags={"owner": "someone"})
-    aws.attached(EXECUTION, [ADMIN])
-    aws.inline(EXECUTION, OTHER_POLICY)
+    aws.existing(EXECUTION, [ADMIN], OTHER_POLICY, trust=OTHER_TRUST, description="old", tags={"owner": "someone"})
     aws.write("update_assume_role_policy", RoleName=EXECUTION, PolicyDocument=json.dumps(TRUST))
     aws.write("update_role", RoleName=EXECUTION, Description=DESCRIPTIONS[EXECUTION])
     aws.write("untag_role", RoleName=EXECUTION, TagKeys=["owner"])
@@ -342,9 +342,7 @@ def test_a_policy_name_of_its_own(aws, capsys):
 
 
 def test_without_tags_the_tags_are_left_alone(aws, capsys):
-    aws.get_role(EXECUTION, tags={"owner": "someone"})
-    aws.attached(EXECUTION)
-    aws.inline(EXECUTION, POLICY)
+    aws.existing(EXECUTION, tags={"owner": "someone"})
     failed, result = run(capsys, [spec(EXECUTION)], tags=None)
     assert not failed and result["changed"] is False, result
 
@@ -403,13 +401,8 @@ def test_check_mode_without_the_account_returns_an_empty_arn(aws, capsys):
 
 
 def test_a_read_error_fails_with_the_aws_error(aws, capsys):
-    aws.iam.add_client_error(
-        "get_role",
-        "AccessDenied",
-        f"User: arn:aws:iam::{ACCOUNT}:user/deployer is not authorized to perform: iam:GetRole",
-        http_status_code=403,
-        expected_params={"RoleName": EXECUTION},
-    )
+    denied = f"User: arn:aws:iam::{ACCOUNT}:user/deployer is not authorized to perform: iam:GetRole"
+    aws.refuse("get_role", ("AccessDenied", denied, 403), RoleName=EXECUTION)
     failed, result = run(capsys, [spec(EXECUTION)])
     assert failed
     assert result["msg"].startswith(f"Could not read the IAM role {EXECUTION}: ")
@@ -417,15 +410,8 @@ def test_a_read_error_fails_with_the_aws_error(aws, capsys):
 
 
 def test_a_write_error_fails_with_the_aws_error(aws, capsys):
-    aws.get_role(EXECUTION)
-    aws.attached(EXECUTION)
-    aws.inline(EXECUTION, OTHER_POLICY)
-    aws.iam.add_client_error(
-        "put_role_policy",
-        "MalformedPolicyDocument",
-        "Syntax errors in policy.",
-        expected_params={"RoleName": EXECUTION, "PolicyName": EXECUTION, "PolicyDocument": json.dumps(POLICY)},
-    )
+    aws.existing(EXECUTION, stored=OTHER_POLICY)
+    aws.put_policy(EXECUTION, error=("MalformedPolicyDocument", "Syntax errors in policy.", 400))
     failed, result = run(capsys, [spec(EXECUTION)])
     assert failed
     assert result["msg"].startswith(f"Could not put the inline policy {EXECUTION} of the IAM role {EXECUTION}: ")
@@ -467,3 +453,42 @@ def test_every_page_of_attached_policies_is_detached(aws, capsys):
     aws.write("detach_role_policy", RoleName=TASK, PolicyArn=readonly)
     failed, result = run(capsys, [spec(TASK, inline=False)])
     assert not failed and result["roles"][0]["changes"] == ["managed_policies"], result
+
+
+@pytest.fixture
+def retry_sleeps(monkeypatch):
+    """AWSRetry's pauses, recorded instead of slept."""
+    sleeps = []
+    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
+    return sleeps
+
+
+def test_iam_5xx_and_concurrent_modification_are_retried(aws, capsys, retry_sleeps):
+    """IAM's own codes (retry_for("iam")): ServiceFailure (its 5xx) and ConcurrentModification."""
+    aws.refuse("get_role", ("ServiceFailure", "Service failure", 500), RoleName=TASK)
+    aws.get_role(TASK)
+    aws.refuse("list_attached_role_policies", ("ConcurrentModification", "Try again", 409), RoleName=TASK)
+    aws.attached(TASK)
+    failed, result = run(capsys, [spec(TASK, inline=False)])
+    assert not failed, result
+    assert result["changed"] is False and len(retry_sleeps) == 2
+
+
+def test_a_new_role_that_iam_has_not_propagated_yet_is_waited_for(aws, capsys, retry_sleeps):
+    """Right after CreateRole, PutRolePolicy answering NoSuchEntity is retried (NEW_IAM_ROLE_RETRY)."""
+    aws.no_role(EXECUTION)
+    aws.create_role(EXECUTION)
+    aws.put_policy(EXECUTION, error=("NoSuchEntity", f"The role with name {EXECUTION} cannot be found.", 404))
+    aws.put_policy(EXECUTION)
+    failed, result = run(capsys, [spec(EXECUTION)])
+    assert not failed, result
+    assert result["roles"][0]["created"] is True and len(retry_sleeps) == 1
+
+
+def test_no_such_entity_on_an_existing_role_is_not_retried(aws, capsys, retry_sleeps):
+    """Only a role just created waits for IAM; a role that vanished in mid-run fails at once."""
+    aws.existing(EXECUTION, stored=OTHER_POLICY)
+    aws.put_policy(EXECUTION, error=("NoSuchEntity", f"The role with name {EXECUTION} cannot be found.", 404))
+    failed, result = run(capsys, [spec(EXECUTION)])
+    assert failed and result["error"]["code"] == "NoSuchEntity"
+    assert retry_sleeps == []

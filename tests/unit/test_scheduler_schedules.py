@@ -387,3 +387,52 @@ def test_no_op_on_an_answer_botocore_validates(monkeypatch, capsys):
         failed, result = run(capsys, [spec()])
         stub.assert_no_pending_responses()
     assert not failed and not result["changed"], result
+
+
+@pytest.mark.parametrize(
+    ("codes", "retried"),
+    [
+        (["ThrottlingException", "InternalServerException"], True),  # Scheduler's own (retry_for("scheduler"))
+        (["AccessDeniedException"], False),
+    ],
+)
+def test_scheduler_throttling_and_its_5xx_are_retried(scheduler, capsys, monkeypatch, codes, retried):
+    sleeps, answers = [], [error(code, "try again", "GetScheduleGroup") for code in codes]
+    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
+    read = scheduler.get_schedule_group
+
+    def get_schedule_group(Name):
+        if answers:
+            scheduler.calls.append(("get_schedule_group", {"Name": Name}))
+            raise answers.pop(0)
+        return read(Name)
+
+    monkeypatch.setattr(scheduler, "get_schedule_group", get_schedule_group)
+    failed, result = run(capsys)
+    if retried:
+        assert not failed, result["msg"]
+        assert len(sleeps) == 2 and len(scheduler.calls) == 3
+    else:
+        assert failed and result["error"]["code"] == "AccessDeniedException"
+        assert sleeps == [] and len(scheduler.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "message"),
+    [
+        ("get_schedule", "Could not read the schedule djangoapp/clearsessions"),
+        ("delete_schedule", "Could not delete the schedule djangoapp/clearsessions"),
+        ("delete_schedule_group", "Could not delete the schedule group djangoapp"),
+    ],
+)
+def test_an_error_other_than_not_found_fails(scheduler, capsys, monkeypatch, method, message):
+    """Only ResourceNotFoundException means "gone"; AccessDenied on a read or a delete fails the run."""
+    run(capsys, [spec()])
+
+    def refused(**kwargs):
+        raise error("AccessDeniedException", "not authorized", "Op")
+
+    monkeypatch.setattr(scheduler, method, refused)
+    failed, result = run(capsys, [spec()], state="absent")
+    assert failed and result["msg"].startswith(message + ": ")
+    assert result["error"]["code"] == "AccessDeniedException"

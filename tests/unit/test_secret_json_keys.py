@@ -225,12 +225,21 @@ def test_diff_of_a_new_secret(sm, capsys):
     assert not failed and result["diff"]["before"] == {"keys": []}
 
 
-def test_unavailable_service_calls_are_retried(sm, capsys, retry_sleeps):
-    """503 ServiceUnavailable is retried (AWSRetry's list; it has no ThrottlingException, which botocore's own
-    retries cover)."""
-    sm.add_client_error("get_secret_value", "ServiceUnavailable", "Service unavailable", 503)
+UNAVAILABLE = ("ServiceUnavailable", "Service unavailable", 503)
+
+
+@pytest.mark.parametrize(
+    ("read_error", "write_error"),
+    [
+        (UNAVAILABLE, UNAVAILABLE),  # AWSRetry's own list
+        # Secrets Manager's own codes (retry_for("secretsmanager")): its 5xx and its throttling.
+        (("InternalServiceError", "An error occurred on the server side.", 500), ("ThrottlingException", "Rate", 400)),
+    ],
+)
+def test_unavailable_service_calls_are_retried(sm, capsys, retry_sleeps, read_error, write_error):
+    sm.add_client_error("get_secret_value", *read_error)
     sm.add_response("get_secret_value", existing({"username": "postgres"}))
-    sm.add_client_error("put_secret_value", "ServiceUnavailable", "Service unavailable", 503)
+    sm.add_client_error("put_secret_value", *write_error)
     sm.add_response("put_secret_value", {"ARN": ARN}, None)
     failed, result = run({"values": {"host": "h"}}, capsys)
     assert not failed, result["msg"]
@@ -358,3 +367,10 @@ def test_argument_spec(capsys, monkeypatch, args, message):
         del full["name"]
     failed, result = run_module(mod.main, full, capsys)
     assert failed and message in result["msg"]
+
+
+def test_a_missing_permission_is_not_retried(sm, capsys, retry_sleeps):
+    sm.add_client_error("get_secret_value", "AccessDeniedException", "not authorized", 400)
+    failed, result = run({"values": {"host": "h"}}, capsys)
+    assert failed and result["error"]["code"] == "AccessDeniedException"
+    assert retry_sleeps == []

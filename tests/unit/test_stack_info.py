@@ -7,13 +7,14 @@ import http.server
 import socket
 import threading
 
+import alb_wanted
 import boto3
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from botocore.stub import Stubber
 
 from ansible_collections.django_ecs.fargate.plugins.module_utils import stack_lookup as lk
-from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import ECS_RETRY
+from ansible_collections.django_ecs.fargate.plugins.module_utils.ecs_retry import retry_for
 from ansible_collections.django_ecs.fargate.plugins.modules import stack_info as mod
 from fakes import run_module, serve_clients
 
@@ -119,7 +120,7 @@ class Aws:
     def client_for(self, service):
         """The clients as the module makes them (retrying: the calls carry aws_retry=True)."""
         self.asked.append(service)
-        return RetryingBotoClientWrapper(self.clients[service], ECS_RETRY)
+        return RetryingBotoClientWrapper(self.clients[service], retry_for(service))
 
     def __getattr__(self, service):
         return self.stubs[service]
@@ -1015,36 +1016,17 @@ def test_the_alb_drift_filters_find_nothing_on_the_detail_of_a_stack_in_sync(aws
     stack, dummy = lookup(aws).describe({"load_balancer_detail"})
     detail = stack["load_balancer_detail"]
     tags = {"fargate:stack": STACK, "cost-centre": 42}
-    tg_wanted = {
-        "protocol": "HTTP",
-        "port": "8000",
-        "target_type": "ip",
-        "vpc_id": VPC,
-        "health_check_protocol": "HTTP",
-        "health_check_path": "/health/",
-        "health_check_port": "traffic-port",
-        "health_check_interval_seconds": 10,
-        "health_check_timeout_seconds": 5,
-        "healthy_threshold_count": 2,
-        "unhealthy_threshold_count": 3,
-        "matcher": {"http_code": "200"},
-        "deregistration_delay_timeout_seconds": 30,
-        "tags": tags,
-    }
+    tg_wanted = alb_wanted.tg_wanted(VPC, tags, port="8000")
     assert target_group_drift(detail["target_group"], tg_wanted) == []
     assert target_group_drift(detail["target_group"], tg_wanted | {"deregistration_delay_timeout_seconds": 60}) == [
         "deregistration_delay_timeout_seconds"
     ]
-    lb_wanted = {
-        "scheme": "internet-facing",
-        "type": "application",
-        "security_groups": [GROUPS["djangoapp-alb"]],
-        "subnets": [SUBNETS["10.0.1.0/24"], SUBNETS["10.0.0.0/24"]],
-        "tags": tags,
-        "listeners": [
-            {"Protocol": "HTTP", "Port": 80, "DefaultActions": [{"Type": "forward", "TargetGroupArn": TG_ARN}]}
-        ],
-    }
+    lb_wanted = alb_wanted.lb_wanted(
+        [GROUPS["djangoapp-alb"]],
+        [SUBNETS["10.0.1.0/24"], SUBNETS["10.0.0.0/24"]],
+        tags,
+        [{"Protocol": "HTTP", "Port": 80, "DefaultActions": [{"Type": "forward", "TargetGroupArn": TG_ARN}]}],
+    )
     # The stack's listener has two actions (an authentication in front): the role's single forward differs.
     assert load_balancer_drift(detail["load_balancer"], lb_wanted) == ["listeners"]
     detail["load_balancer"]["listeners"][0]["default_actions"].pop(0)
