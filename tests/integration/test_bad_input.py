@@ -355,7 +355,7 @@ CASES = [
         "ecs_service",
         {"ecs_service_subnets": "private"},
         r"ecs_service_subnets=private",
-        r"network_nat_gateway=False",
+        r"ecs_service_nat_gateway=False \(network_nat_gateway\)",
         r"ecs_service_private_egress_confirmed",
     ),
     case(

@@ -80,9 +80,7 @@ CASES: dict[str, list] = {
         {"rds_secret_max_allocated_storage": 70000},
     ],
     "rds_secret_subnet_ids": [{"rds_secret_security_group_id": "sg-0abc", "rds_secret_subnet_ids": SUBNETS[:1]}],
-    "rds_secret_security_group_id": [
-        {"rds_secret_subnet_ids": SUBNETS, "rds_secret_security_group_id": "web"}
-    ],
+    "rds_secret_security_group_id": [{"rds_secret_subnet_ids": SUBNETS, "rds_secret_security_group_id": "web"}],
     # ecr_image
     "ecr_image_repository_name": ["Upper", "a", "x/"],
     "ecr_image_tag": ["-leading-hyphen"],
@@ -156,6 +154,7 @@ CASES: dict[str, list] = {
     "ecs_service_subnets": [{"ecs_service_subnets": "private"}],
     "ecs_service_assign_public_ip": [{"ecs_service_assign_public_ip": False}],
     "ecs_service_private_egress_confirmed": [{"ecs_service_subnets": "private", "ecs_service_assign_public_ip": True}],
+    "ecs_service_nat_gateway": [{"ecs_service_subnets": "private", "ecs_service_nat_gateway": False}],
     "ecs_service_autoscaling_min": [{"ecs_service_autoscaling": True, "ecs_service_autoscaling_min": -1}],
     "ecs_service_autoscaling_max": [
         {"ecs_service_autoscaling": True, "ecs_service_autoscaling_min": 3, "ecs_service_autoscaling_max": 2},
