@@ -20,6 +20,11 @@ description:
     AWS's reason; the newest service events; the last log lines of the newest tasks; the app URL; the migration
     record (the cluster tag C(fargate:migrated)); the C(ACTIVE) revisions of the web task definition family and
     the one a rollback would go back to.
+  - After the web service, each worker service the cluster records (tags C(fargate:worker:<name>), service
+    C(<stack>-worker-<name>)) with its status, counts, task definition and rollout state, read in the web service's
+    DescribeServices call (up to 10 services a call); and each scheduled job of the schedule group the cluster
+    records (tag C(fargate:jobs)) with its schedule expression, state and target task definition. A cluster with
+    neither tag costs no extra call, and no Scheduler call at all.
   - A missing (or C(INACTIVE)) cluster or service is not an error; RV(exists) is V(false) and RV(message) says
     what is missing.
 author:
@@ -66,10 +71,33 @@ options:
     type: str
     default: fargate:migrated
     version_added: 0.1.0
+  worker_service_prefix:
+    description:
+      - The worker service of the recorded worker C(<name>) is this prefix followed by C(<name>).
+      - When unset, the cluster name followed by C(-worker-) (the stack name is the cluster name by default).
+    type: str
+    version_added: 0.2.0
+  worker_tag_prefix:
+    description:
+      - The cluster tags whose key starts with this prefix record the deployed workers (the rest of the key is the
+        worker's name).
+    type: str
+    default: "fargate:worker:"
+    version_added: 0.2.0
+  jobs_tag:
+    description:
+      - The cluster tag whose value is the EventBridge Scheduler schedule group of the scheduled jobs.
+    type: str
+    default: fargate:jobs
+    version_added: 0.2.0
 notes:
   - Calls ecs:DescribeClusters, ecs:DescribeServices, ecs:DescribeTaskDefinition, ecs:ListTaskDefinitions,
     ecs:ListTasks, ecs:DescribeTasks, elasticloadbalancing:DescribeTargetHealth,
-    elasticloadbalancing:DescribeTargetGroups, elasticloadbalancing:DescribeLoadBalancers and logs:GetLogEvents.
+    elasticloadbalancing:DescribeTargetGroups, elasticloadbalancing:DescribeLoadBalancers, logs:GetLogEvents and,
+    when the cluster records jobs, scheduler:ListSchedules and scheduler:GetSchedule.
+  - Calls for the workers and jobs - none without the tags; the workers share the web service's
+    DescribeServices call (one more per 10 services beyond the first 10); the jobs cost one ListSchedules per
+    page of up to 100 schedules and one GetSchedule per schedule (Scheduler has no batch read).
   - Supports check mode (it changes nothing in any mode).
 extends_documentation_fragment:
   - amazon.aws.common.modules
@@ -153,6 +181,45 @@ rollback_target:
   returned: when the service exists
   type: str
   sample: djangoapp-web:4
+workers:
+  description:
+    - Each worker service the cluster records, by name; with name (the worker's), service (the ECS service's name),
+      exists (false when the service is missing or not C(ACTIVE)), status (C(ACTIVE), C(DRAINING), C(INACTIVE), or
+      C(MISSING) when DescribeServices does not know it), desired, running and pending counts, task_definition
+      (C(family:revision)) and the PRIMARY deployment's rollout_state and rollout_state_reason.
+  returned: when the cluster exists
+  type: list
+  elements: dict
+  sample:
+    - name: celery
+      service: djangoapp-worker-celery
+      exists: true
+      status: ACTIVE
+      desired: 1
+      running: 1
+      pending: 0
+      task_definition: djangoapp-worker-celery:3
+      rollout_state: COMPLETED
+      rollout_state_reason: ECS deployment ecs-svc/123 completed.
+jobs_group:
+  description: The schedule group the cluster records (O(jobs_tag)), null when none.
+  returned: when the cluster exists
+  type: str
+  sample: djangoapp
+jobs:
+  description:
+    - Each schedule of RV(jobs_group), by name; with name, schedule_expression, timezone, state (C(ENABLED) or
+      C(DISABLED)) and task_definition (C(family:revision) of the target's task definition, null when the target is
+      not an ECS task).
+  returned: when the cluster exists
+  type: list
+  elements: dict
+  sample:
+    - name: clearsessions
+      schedule_expression: cron(0 3 * * ? *)
+      timezone: UTC
+      state: ENABLED
+      task_definition: djangoapp-job-clearsessions:2
 """
 
 try:
@@ -182,7 +249,13 @@ ARGUMENT_SPEC = dict(
     log_lines=dict(type="int", default=20),
     app_url=dict(type="str"),
     migrated_tag=dict(type="str", default="fargate:migrated"),
+    worker_service_prefix=dict(type="str"),
+    worker_tag_prefix=dict(type="str", default="fargate:worker:"),
+    jobs_tag=dict(type="str", default="fargate:jobs"),
 )
+
+# DescribeServices takes at most 10 services a call.
+SERVICES_PER_CALL = 10
 
 LIMITS = {"events": 100, "log_tasks": 10, "log_lines": 1000}
 
@@ -226,11 +299,12 @@ def rollback_target(active_revisions, current):
 class StatusReader:
     """Reads the service and its surroundings through the given clients; every call is a read."""
 
-    def __init__(self, params, ecs, elbv2, logs_client_for):
+    def __init__(self, params, ecs, elbv2, logs_client_for, scheduler_client):
         self.params = params
         self.ecs = ecs
         self.elbv2 = elbv2
         self.logs_client_for = logs_client_for
+        self.scheduler_client = scheduler_client
         self.definitions = {}
         self.step = "starting"
 
@@ -253,19 +327,29 @@ class StatusReader:
             return missing(f"cluster {cluster_name} {state}")
         tags = {t.get("key"): t.get("value") for t in cluster.get("tags") or []}
         migrated = tags.get(params["migrated_tag"])
+        prefix = params["worker_service_prefix"]
+        if prefix is None:
+            prefix = f"{cluster.get('clusterName') or cluster_name}-worker-"
+        worker_names = recorded_workers(tags, params["worker_tag_prefix"])
+        jobs_group = tags.get(params["jobs_tag"]) or None
 
+        # The web service and the workers, in as few DescribeServices calls as AWS allows.
         self.step = f"describing service {service_name}"
         try:
-            services = self.ecs.describe_services(aws_retry=True, cluster=cluster_name, services=[service_name])
+            found, failures = self.describe_services(cluster_name, [service_name] + [prefix + n for n in worker_names])
         except botocore.exceptions.ClientError as e:
             if e.response.get("Error", {}).get("Code") == "ClusterNotFoundException":
                 return missing(f"cluster {cluster_name} does not exist")
             raise
-        service = next(iter(services.get("services") or []), None)
+        service = found.get(short_name(service_name))
+        workers = [worker_entry(n, prefix + n, found.get(prefix + n), failures.get(prefix + n)) for n in worker_names]
+        jobs = self.jobs(jobs_group) if jobs_group else []
+        extra = {"workers": workers, "jobs_group": jobs_group, "jobs": jobs}
         if not service or service.get("status") != "ACTIVE":
             state = "does not exist" if not service else f"is {service.get('status')}"
             result = missing(f"service {service_name} {state} on cluster {cluster_name}")
-            result["migrated"] = migrated
+            result.update(extra, migrated=migrated)
+            result["lines"].extend(background_lines(result))
             return result
 
         deployments = [self.deployment(d) for d in order_deployments(service.get("deployments"))]
@@ -295,6 +379,7 @@ class StatusReader:
             "migrated": migrated,
             "active_revisions": active,
             "rollback_target": rollback_target(active, current),
+            **extra,
         }
         s = result["service"]
         result["message"] = (
@@ -303,6 +388,58 @@ class StatusReader:
         )
         result["lines"] = report_lines(result)
         return result
+
+    def describe_services(self, cluster_name, names):
+        """{service name: service} and {service name: failure reason} of ``names``, 10 a call."""
+        found, failures = {}, {}
+        for start in range(0, len(names), SERVICES_PER_CALL):
+            batch = names[start : start + SERVICES_PER_CALL]
+            answer = self.ecs.describe_services(aws_retry=True, cluster=cluster_name, services=batch)
+            # AWS does not promise the order of its answer: match by name.
+            for svc in answer.get("services") or []:
+                found[svc.get("serviceName")] = svc
+            for failure in answer.get("failures") or []:
+                failures[short_name(failure.get("arn") or "")] = failure.get("reason")
+        return found, failures
+
+    def jobs(self, group):
+        """Every schedule of ``group``: one ListSchedules a page, then one GetSchedule each (no batch read)."""
+        scheduler = self.scheduler_client()
+        names, token = [], None
+        try:
+            while True:
+                self.step = f"listing the schedules of group {group}"
+                page = scheduler.list_schedules(
+                    aws_retry=True, GroupName=group, **({"NextToken": token} if token else {})
+                )
+                names.extend(s["Name"] for s in page.get("Schedules") or [])
+                token = page.get("NextToken")
+                if not token:
+                    break
+        except botocore.exceptions.ClientError as e:
+            if e.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                return []
+            raise
+        out = []
+        for name in sorted(names):
+            self.step = f"reading schedule {name} of group {group}"
+            try:
+                schedule = scheduler.get_schedule(aws_retry=True, Name=name, GroupName=group)
+            except botocore.exceptions.ClientError as e:
+                if e.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                    continue  # deleted since it was listed
+                raise
+            ecs_target = (schedule.get("Target") or {}).get("EcsParameters") or {}
+            out.append(
+                {
+                    "name": schedule.get("Name") or name,
+                    "schedule_expression": schedule.get("ScheduleExpression"),
+                    "timezone": schedule.get("ScheduleExpressionTimezone"),
+                    "state": schedule.get("State"),
+                    "task_definition": task_definition_ref(ecs_target.get("TaskDefinitionArn")),
+                }
+            )
+        return out
 
     def deployment(self, d):
         ref = task_definition_ref(d.get("taskDefinition"))
@@ -422,6 +559,68 @@ class StatusReader:
         return entry
 
 
+def short_name(name_or_arn):
+    """The name of a service given by name or ARN (``.../service/<cluster>/<name>`` or ``.../service/<name>``)."""
+    return name_or_arn.rsplit("/", 1)[-1]
+
+
+def recorded_workers(tags, tag_prefix):
+    """The worker names the cluster tags record (``<tag_prefix><name>``), sorted."""
+    return sorted(k[len(tag_prefix) :] for k in tags if k.startswith(tag_prefix) and len(k) > len(tag_prefix))
+
+
+def worker_entry(name, service_name, service, failure):
+    """One worker: its service's status, counts, task definition and the PRIMARY deployment's rollout state."""
+    if not service:
+        return {
+            "name": name,
+            "service": service_name,
+            "exists": False,
+            "status": failure or "MISSING",
+            "desired": 0,
+            "running": 0,
+            "pending": 0,
+            "task_definition": None,
+            "rollout_state": None,
+            "rollout_state_reason": None,
+        }
+    primary = next(iter(order_deployments(service.get("deployments"))), {})
+    return {
+        "name": name,
+        "service": service_name,
+        "exists": service.get("status") == "ACTIVE",
+        "status": service.get("status"),
+        "desired": service.get("desiredCount", 0),
+        "running": service.get("runningCount", 0),
+        "pending": service.get("pendingCount", 0),
+        "task_definition": task_definition_ref(service.get("taskDefinition") or primary.get("taskDefinition")),
+        "rollout_state": primary.get("rolloutState"),
+        "rollout_state_reason": primary.get("rolloutStateReason"),
+    }
+
+
+def background_lines(r):
+    """The workers' and the jobs' lines (none when the cluster records neither)."""
+    lines = []
+    if r["workers"]:
+        lines.append("Workers:")
+    for w in r["workers"]:
+        if not w["exists"]:
+            lines.append(f"  {w['name']}: {w['service']} {w['status']} (recorded on the cluster; run site.yml)")
+            continue
+        reason = f" - {w['rollout_state_reason']}" if w["rollout_state_reason"] else ""
+        lines.append(
+            f"  {w['name']}: {w['service']} ({w['status']}) {w['task_definition']} rollout {w['rollout_state'] or '-'}"
+            f"{reason}; desired {w['desired']}, running {w['running']}, pending {w['pending']}"
+        )
+    if r["jobs_group"]:
+        lines.append(f"Jobs:       schedule group {r['jobs_group']}" + ("" if r["jobs"] else " (no schedule)"))
+    for j in r["jobs"]:
+        zone = f" {j['timezone']}" if j["timezone"] else ""
+        lines.append(f"  {j['name']}: {j['schedule_expression']}{zone} {j['state']} -> {j['task_definition'] or '-'}")
+    return lines
+
+
 def missing(what):
     message = f"Nothing to show: {what}; run site.yml to deploy the stack"
     # Two lines, so the playbook prints a block the YAML callback does not wrap.
@@ -463,6 +662,7 @@ def report_lines(r):
         if t["log_message"]:
             lines.append(f"  ({t['log_message']})")
         lines.extend(f"  {line}" for line in t["log_lines"])
+    lines.extend(background_lines(r))
     return lines
 
 
@@ -478,7 +678,10 @@ def main():
         extra = {"region": region} if region and region != module.region else {}
         return module.client("logs", retry_decorator=retry_for("logs"), **extra)
 
-    reader = StatusReader(module.params, ecs, elbv2, logs_client_for)
+    def scheduler_client():
+        return module.client("scheduler", retry_decorator=retry_for("scheduler"))
+
+    reader = StatusReader(module.params, ecs, elbv2, logs_client_for, scheduler_client)
     try:
         result = reader.read()
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:

@@ -190,6 +190,12 @@ def test_status_shows_the_service_without_writing_also_under_check(deployed_stac
         assert "rollback.yml would go back to" in flat(run.output)
         # One unwrapped block: the callback prints a multi-line string as a literal block.
         assert "msg: |-" in run.output
+        # No worker and no job recorded on the cluster (this module runs before the workers' and the jobs'):
+        # one DescribeServices (the web service's), no Scheduler call, no Workers/Jobs lines.
+        ecs_actions = [c["action"] for c in run.calls if c["service"] == "ecs"]
+        assert ecs_actions.count("DescribeServices") == 1, run.calls
+        assert [c for c in run.calls if c["service"] == "scheduler"] == [], run.calls
+        assert "Workers:" not in run.output and "Jobs: " not in flat(run.output)
 
 
 def test_status_of_a_stack_that_does_not_exist_is_a_message(deployed_stack):

@@ -166,6 +166,20 @@ def test_schedules_created_no_op_changed_removed(deployed_stack, tmp_path):
     final = run_playbook(moto, "site.yml", *jobs_args(tmp_path, [{**NIGHTLY, "enabled": False}, TICK]))
     assert final.rc == 0 and sorted(schedules(moto)) == ["clearsessions", "tick"], final.describe()
 
+    # status.yml lists them after the web service: one ListSchedules and one GetSchedule per job, and the workers
+    # (test_day_two_background_workers leaves one) in the web service's DescribeServices call.
+    status = run_playbook(moto, "status.yml")
+    assert status.rc == 0 and status.writes == [], status.describe()
+    text = flat(status.output)
+    assert f"Jobs: schedule group {STACK}" in text, status.output[-3000:]
+    assert f"clearsessions: cron(0 3 * * ? *) UTC DISABLED -> {STACK}-job-clearsessions:" in text
+    assert f"tick: rate(1 minute) UTC ENABLED -> {STACK}-job-tick:" in text
+    assert text.index(f"Service: {STACK}-web") < text.index("Jobs: schedule group")
+    # Scheduler is a REST API: the request log names a call by method and path (ListSchedules, GetSchedule x2).
+    scheduler_actions = sorted(c["action"] for c in status.calls if c["service"] == "scheduler")
+    assert scheduler_actions == ["GET /schedules", "GET /schedules/clearsessions", "GET /schedules/tick"], status.calls
+    assert [c["action"] for c in status.calls if c["service"] == "ecs"].count("DescribeServices") == 1
+
 
 def tags_of_cluster(ecs) -> dict:
     cluster = ecs.describe_clusters(clusters=[STACK], include=["TAGS"])["clusters"][0]

@@ -1,10 +1,12 @@
-"""service_status through main(), on stubbed ECS, ELBv2 and CloudWatch Logs clients answering as real AWS does
-(extra fields moto leaves out, paginated ListTaskDefinitions, INACTIVE resources still listed, errors)."""
+"""service_status through main(), on stubbed ECS, ELBv2, CloudWatch Logs and EventBridge Scheduler clients answering
+as real AWS does (extra fields moto leaves out, paginated ListTaskDefinitions, INACTIVE resources still listed, errors,
+services answered out of order)."""
 
 import datetime
 
 import boto3
 import pytest
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from botocore.stub import Stubber
 
 from ansible_collections.django_ecs.fargate.plugins.modules import service_status as mod
@@ -80,10 +82,10 @@ def deployment(revision, status, state, running, desired, reason=None):
     return d
 
 
-def service(deployments, status="ACTIVE", events=()):
+def service(deployments, status="ACTIVE", events=(), name=NAME):
     return {
-        "serviceArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{NAME}",
-        "serviceName": NAME,
+        "serviceArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{name}",
+        "serviceName": name,
         "clusterArn": CLUSTER_ARN,
         "status": status,
         "desiredCount": 2,
@@ -107,11 +109,13 @@ class Aws:
     def __init__(self):
         self.clients = {
             name: boto3.client(name, region_name=REGION, aws_access_key_id="t", aws_secret_access_key="t")
-            for name in ("ecs", "elbv2", "logs")
+            for name in ("ecs", "elbv2", "logs", "scheduler")
         }
         self.ecs = Stubber(self.clients["ecs"])
         self.elbv2 = Stubber(self.clients["elbv2"])
         self.logs = Stubber(self.clients["logs"])
+        self.scheduler = Stubber(self.clients["scheduler"])
+        self.asked = []  # the services the module made a client of, in order
 
     def cluster(self, status="ACTIVE", tags=None, missing=False):
         clusters = (
@@ -144,11 +148,19 @@ class Aws:
 def aws(monkeypatch):
     a = Aws()
     serve_clients(monkeypatch, a.clients)
-    with a.ecs, a.elbv2, a.logs:
+    serve = AnsibleAWSModule.client
+
+    def recording_client(self, service, *args, **kwargs):
+        a.asked.append(service)
+        return serve(self, service, *args, **kwargs)
+
+    monkeypatch.setattr(AnsibleAWSModule, "client", recording_client)
+    with a.ecs, a.elbv2, a.logs, a.scheduler:
         yield a
         a.ecs.assert_no_pending_responses()
         a.elbv2.assert_no_pending_responses()
         a.logs.assert_no_pending_responses()
+        a.scheduler.assert_no_pending_responses()
 
 
 def run(capsys, check_mode=False, **kw):
@@ -306,3 +318,201 @@ def test_rollback_target_picks_the_newest_older_revision_of_the_same_family():
     assert mod.rollback_target(active, "djangoapp-web:4") is None
     # The current revision was deregistered: the newest older ACTIVE one still counts.
     assert mod.rollback_target(active, "djangoapp-web:8") == "djangoapp-web:7"
+
+
+# Workers (cluster tags fargate:worker:<name>, services djangoapp-worker-<name>) and scheduled jobs (cluster tag
+# fargate:jobs naming the EventBridge Scheduler group).
+
+SCHEDULER = f"arn:aws:scheduler:{REGION}:{ACCOUNT}"
+
+
+def worker_service(name, revision, state="COMPLETED", status="ACTIVE", running=1):
+    family = f"djangoapp-worker-{name}"
+    svc = service([], status=status, name=family)
+    svc.update(desiredCount=1, runningCount=running, loadBalancers=[], taskDefinition=td_arn(revision, family))
+    svc["deployments"] = [
+        {**deployment(revision, "PRIMARY", state, running, 1), "taskDefinition": td_arn(revision, family)},
+    ]
+    if state == "COMPLETED":
+        svc["deployments"][0]["rolloutStateReason"] = f"ECS deployment ecs-svc/{revision} completed."
+    return svc
+
+
+def web_answered_in_same_call(aws, names, services, failures=()):
+    """The web service (revision 7, no load balancer) described with ``names`` in one call, then what its report
+    reads: its task definition and its ACTIVE revisions (log_tasks=0: no task read)."""
+    web = service([deployment(7, "PRIMARY", "COMPLETED", 2, 2)])
+    web["loadBalancers"] = []
+    aws.ecs.add_response(
+        "describe_services",
+        {
+            "services": [*services, web] if web["serviceName"] in names else list(services),
+            "failures": [
+                {"arn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{n}", "reason": "MISSING"} for n in failures
+            ],
+        },
+        {"cluster": CLUSTER, "services": names},
+    )
+    aws.ecs.add_response("describe_task_definition", task_definition(7, "v7"), {"taskDefinition": td_arn(7)})
+    aws.ecs.add_response("list_task_definitions", {"taskDefinitionArns": [td_arn(7)]},
+                         {"familyPrefix": "djangoapp-web", "status": "ACTIVE", "sort": "DESC"})  # fmt: skip
+
+
+def test_no_worker_or_job_tag_costs_no_extra_call(aws, capsys):
+    aws.cluster(tags={"fargate:migrated": "djangoapp-migrate:4", "fargate:stack": "djangoapp"})
+    web_answered_in_same_call(aws, [NAME], [])
+    failed, result = run(capsys, log_tasks=0)
+    assert not failed and result["exists"]
+    assert result["workers"] == [] and result["jobs"] == [] and result["jobs_group"] is None
+    # No Scheduler client at all, and the stubbers hold no other call (one DescribeServices of the web only).
+    assert aws.asked == ["ecs", "elbv2"]
+    assert not any(line.startswith(("Workers:", "Jobs:")) for line in result["lines"])
+
+
+def test_two_workers_are_described_in_the_web_services_call(aws, capsys):
+    aws.cluster(
+        tags={"fargate:worker:rq": "deployed", "fargate:stack": "djangoapp", "fargate:worker:celery": "deployed"}
+    )
+    names = [NAME, "djangoapp-worker-celery", "djangoapp-worker-rq"]
+    # AWS answers in its own order: rq, the web, celery.
+    web_answered_in_same_call(
+        aws, names, [worker_service("rq", 2, state="IN_PROGRESS", running=0), worker_service("celery", 3)]
+    )
+    failed, result = run(capsys, check_mode=True, log_tasks=0)
+    assert not failed and result["exists"] and not result["changed"]
+    assert result["service"]["name"] == NAME and result["service"]["task_definition"] == "djangoapp-web:7"
+    assert result["workers"] == [
+        {"name": "celery", "service": "djangoapp-worker-celery", "exists": True, "status": "ACTIVE", "desired": 1,
+         "running": 1, "pending": 0, "task_definition": "djangoapp-worker-celery:3", "rollout_state": "COMPLETED",
+         "rollout_state_reason": "ECS deployment ecs-svc/3 completed."},
+        {"name": "rq", "service": "djangoapp-worker-rq", "exists": True, "status": "ACTIVE", "desired": 1,
+         "running": 0, "pending": 0, "task_definition": "djangoapp-worker-rq:2", "rollout_state": "IN_PROGRESS",
+         "rollout_state_reason": None},
+    ]  # fmt: skip
+    assert aws.asked == ["ecs", "elbv2"]
+    lines = result["lines"]
+    assert lines[lines.index("Workers:") + 1 :] == [
+        "  celery: djangoapp-worker-celery (ACTIVE) djangoapp-worker-celery:3 rollout COMPLETED"
+        " - ECS deployment ecs-svc/3 completed.; desired 1, running 1, pending 0",
+        "  rq: djangoapp-worker-rq (ACTIVE) djangoapp-worker-rq:2 rollout IN_PROGRESS; desired 1, running 0, pending 0",
+    ]
+
+
+def test_eleven_workers_take_a_second_describe_services_call(aws, capsys):
+    workers = [f"w{i:02d}" for i in range(11)]
+    aws.cluster(tags={f"fargate:worker:{w}": "deployed" for w in workers})
+    services = [f"djangoapp-worker-{w}" for w in workers]
+    first = [NAME, *services[:9]]
+    aws.ecs.add_response(
+        "describe_services",
+        {"services": [worker_service(w, 1) for w in workers[:9]], "failures": [
+            {"arn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{NAME}", "reason": "MISSING"}]},
+        {"cluster": CLUSTER, "services": first},
+    )  # fmt: skip
+    aws.ecs.add_response(
+        "describe_services",
+        {"services": [worker_service(w, 1) for w in workers[9:]], "failures": []},
+        {"cluster": CLUSTER, "services": services[9:]},
+    )
+    failed, result = run(capsys)
+    assert not failed and result["exists"] is False
+    assert [w["name"] for w in result["workers"]] == workers and all(w["exists"] for w in result["workers"])
+    # The web service is gone; the workers still show.
+    assert result["lines"][0] == "Nothing to show: service djangoapp-web does not exist on cluster djangoapp."
+    assert "Workers:" in result["lines"]
+
+
+def schedule(name, expression, state, revision):
+    family = f"djangoapp-job-{name}"
+    # Shaped like GetSchedule's answer (botocore's scheduler model), ECS target included.
+    return {
+        "Arn": f"{SCHEDULER}:schedule/djangoapp/{name}",
+        "GroupName": "djangoapp",
+        "Name": name,
+        "ScheduleExpression": expression,
+        "ScheduleExpressionTimezone": "Europe/Paris",
+        "State": state,
+        "CreationDate": T0,
+        "LastModificationDate": T0,
+        "FlexibleTimeWindow": {"Mode": "OFF"},
+        "ActionAfterCompletion": "NONE",
+        "Target": {
+            "Arn": CLUSTER_ARN,
+            "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/djangoapp-scheduler",
+            "RetryPolicy": {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185},
+            "EcsParameters": {
+                "TaskDefinitionArn": td_arn(revision, family),
+                "TaskCount": 1,
+                "LaunchType": "FARGATE",
+                "PlatformVersion": "LATEST",
+                "NetworkConfiguration": {
+                    "awsvpcConfiguration": {
+                        "Subnets": ["subnet-a"],
+                        "SecurityGroups": ["sg-1"],
+                        "AssignPublicIp": "DISABLED",
+                    }
+                },
+            },
+        },
+    }
+
+
+def summary(name, state):
+    return {"Arn": f"{SCHEDULER}:schedule/djangoapp/{name}", "Name": name, "GroupName": "djangoapp", "State": state,
+            "CreationDate": T0, "LastModificationDate": T0, "Target": {"Arn": CLUSTER_ARN}}  # fmt: skip
+
+
+def test_jobs_are_listed_with_expression_state_and_task_definition(aws, capsys):
+    aws.cluster(tags={"fargate:jobs": "djangoapp"})
+    web_answered_in_same_call(aws, [NAME], [])
+    # Two pages (AWS pages at 100 schedules, or fewer with MaxResults): one call a page, then one GetSchedule each.
+    aws.scheduler.add_response("list_schedules", {"Schedules": [summary("nightly", "DISABLED")], "NextToken": "p2"},
+                               {"GroupName": "djangoapp"})  # fmt: skip
+    aws.scheduler.add_response("list_schedules", {"Schedules": [summary("clearsessions", "ENABLED")]},
+                               {"GroupName": "djangoapp", "NextToken": "p2"})  # fmt: skip
+    aws.scheduler.add_response("get_schedule", schedule("clearsessions", "cron(0 3 * * ? *)", "ENABLED", 2),
+                               {"Name": "clearsessions", "GroupName": "djangoapp"})  # fmt: skip
+    aws.scheduler.add_response("get_schedule", schedule("nightly", "rate(1 day)", "DISABLED", 5),
+                               {"Name": "nightly", "GroupName": "djangoapp"})  # fmt: skip
+    failed, result = run(capsys, check_mode=True, log_tasks=0)
+    assert not failed and result["exists"] and result["workers"] == [] and result["jobs_group"] == "djangoapp"
+    assert result["jobs"] == [
+        {"name": "clearsessions", "schedule_expression": "cron(0 3 * * ? *)", "timezone": "Europe/Paris",
+         "state": "ENABLED", "task_definition": "djangoapp-job-clearsessions:2"},
+        {"name": "nightly", "schedule_expression": "rate(1 day)", "timezone": "Europe/Paris", "state": "DISABLED",
+         "task_definition": "djangoapp-job-nightly:5"},
+    ]  # fmt: skip
+    assert aws.asked == ["ecs", "elbv2", "scheduler"]
+    lines = result["lines"]
+    assert lines[lines.index("Jobs:       schedule group djangoapp") + 1 :] == [
+        "  clearsessions: cron(0 3 * * ? *) Europe/Paris ENABLED -> djangoapp-job-clearsessions:2",
+        "  nightly: rate(1 day) Europe/Paris DISABLED -> djangoapp-job-nightly:5",
+    ]
+
+
+def test_a_recorded_group_that_is_gone_shows_no_schedule(aws, capsys):
+    aws.cluster(tags={"fargate:jobs": "djangoapp"})
+    web_answered_in_same_call(aws, [NAME], [])
+    aws.scheduler.add_client_error("list_schedules", "ResourceNotFoundException", "Schedule group djangoapp does not"
+                                   " exist.", expected_params={"GroupName": "djangoapp"})  # fmt: skip
+    failed, result = run(capsys, log_tasks=0)
+    assert (
+        not failed and result["jobs"] == [] and "Jobs:       schedule group djangoapp (no schedule)" in result["lines"]
+    )
+
+
+@pytest.mark.parametrize("kind", ["missing", "INACTIVE"])
+def test_a_recorded_worker_whose_service_is_missing_or_inactive_is_reported_so(aws, capsys, kind):
+    aws.cluster(tags={"fargate:worker:celery": "deployed", "fargate:worker:rq": "deployed"})
+    names = [NAME, "djangoapp-worker-celery", "djangoapp-worker-rq"]
+    if kind == "missing":
+        web_answered_in_same_call(aws, names, [worker_service("rq", 1)], failures=["djangoapp-worker-celery"])
+    else:
+        # A deleted service stays listed as INACTIVE for a while.
+        web_answered_in_same_call(aws, names, [worker_service("rq", 1), worker_service("celery", 4, status="INACTIVE")])
+    failed, result = run(capsys, log_tasks=0)
+    assert not failed and result["exists"]
+    celery, rq = result["workers"]
+    status = "MISSING" if kind == "missing" else "INACTIVE"
+    assert celery["exists"] is False and celery["status"] == status and rq["exists"] is True
+    assert f"  celery: djangoapp-worker-celery {status} (recorded on the cluster; run site.yml)" in result["lines"]
