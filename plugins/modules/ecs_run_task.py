@@ -443,6 +443,14 @@ outcome:
   returned: always
   type: str
   sample: success
+outcome_message:
+  description:
+    - The verdict on the run in one sentence (the task, the container and its exit code or why it stopped).
+    - The same as C(msg) without the last log lines a failure's C(msg) ends with, for a caller that shows
+      C(log_lines) itself.
+  returned: except on an AWS API error or invalid options
+  type: str
+  sample: "Task 0123456789abcdef0: container 'migrate' exited with code 1; see the log lines for the error."
 failures:
   description: The C(failures) of RunTask, when it returned some.
   returned: when RunTask returned failures
@@ -1032,7 +1040,7 @@ class EcsTaskRunner:
         outcome = classify_outcome(task, essential, self.params.get("container"))
         self.read_logs(definition, task, essential)
         self.result["outcome"] = outcome.kind
-        message = outcome.message
+        self.result["outcome_message"] = message = outcome.message
         if not outcome.ok:
             tail = [line for line in self.result.get("log_lines", []) if line.strip()][-3:]
             if tail:
@@ -1107,9 +1115,11 @@ def main():
     try:
         result = runner.run()
     except TaskRunFailed as e:
+        e.result.setdefault("outcome_message", e.message)
         module.fail_json(msg=e.message, **e.result)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Failed while {runner.step}", **runner.result)
+    result.setdefault("outcome_message", result.get("msg"))
     module.exit_json(**result)
 
 

@@ -66,12 +66,18 @@ def test_manage_runs_nothing_under_check(deployed_stack):
     assert run.writes == [], run.writes
 
 
-def test_manage_fails_on_a_non_zero_exit_and_shows_why(deployed_stack):
+def test_manage_fails_on_a_non_zero_exit_and_says_why_once(deployed_stack):
     run = run_playbook(deployed_stack.moto, "manage.yml", "-e", 'manage_command="migrate no_such_app"')
     assert run.rc != 0, run.describe()
-    assert "exit code 1" in flat(run.output), run.describe()
-    assert "No installed app with label 'no_such_app'" in flat(run.output), run.describe()
-    assert "container_failed" in flat(run.output)
+    output, failure = flat(run.output), flat(run.failure)
+    # One message (the last task's): the command, the verdict with the exit code, the revision, the log lines.
+    assert "python manage.py migrate no_such_app failed (container_failed): Task " in failure, run.describe()
+    assert f"revision {STACK}-migrate:" in failure
+    assert re.search(r"Last \d+ log lines: .*No installed app with label 'no_such_app'", failure), run.describe()
+    # ... and each said once: not before it (the success block is skipped) nor twice inside it.
+    for said in ("container 'migrate' exited with code 1", "No installed app with label 'no_such_app'"):
+        assert output.count(said) == 1, f"{said!r} {output.count(said)} times:\n{run.describe()}"
+    assert output.count("fatal:") == 1
 
 
 MANAGE_FAMILY = f"{STACK}-manage"
@@ -124,7 +130,8 @@ def test_manage_secrets_reach_the_container_as_secrets_only(deployed_stack):
     extra = {"manage_command": ["shell", "-c", "raise SystemExit(3)"], "manage_secrets": {"PROBE_BY_KEY": "password"}}
     failed = run_playbook(moto, "manage.yml", "-e", json.dumps(extra))
     assert failed.rc != 0, failed.describe()
-    assert "exit code 3" in flat(failed.output), failed.describe()
+    assert flat(failed.output).count("container 'migrate' exited with code 3") == 1, failed.describe()
+    assert "secrets PROBE_BY_KEY from revision " + MANAGE_FAMILY in flat(failed.failure)
     assert "ecs:DeregisterTaskDefinition" in failed.writes
     assert manage_revisions(ecs, "ACTIVE") == []
     assert len(manage_revisions(ecs, "INACTIVE")) >= 2
@@ -205,6 +212,35 @@ def test_status_of_a_stack_that_does_not_exist_is_a_message(deployed_stack):
     assert "Traceback" not in run.output
 
 
+@pytest.mark.parametrize(
+    "verbosity",
+    [
+        (),
+        pytest.param(
+            ("-v",),
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="service_status's report lines (printed at -v) say 'rollback.yml would go back to (none)' "
+                "and 'Events: (none)'; the change belongs to plugins/modules/service_status.py",
+            ),
+        ),
+    ],
+    ids=["default", "verbose"],
+)
+def test_rollback_without_an_earlier_revision_says_so(deployed_stack, verbosity):
+    ecs = deployed_stack.moto.client("ecs")
+    current = ecs.describe_services(cluster=STACK, services=[WEB])["services"][0]["taskDefinition"].split("/")[-1]
+    arns = ecs.list_task_definitions(familyPrefix=WEB, status="ACTIVE")["taskDefinitionArns"]
+    revisions = [int(a.rsplit(":", 1)[1]) for a in arns if a.split("/")[-1].rsplit(":", 1)[0] == WEB]
+    if min(revisions) < int(current.rsplit(":", 1)[1]):
+        pytest.skip(f"{WEB} has an ACTIVE revision older than {current} on the session stack: {revisions}")
+    run = run_playbook(deployed_stack.moto, "rollback.yml", *verbosity)
+    assert run.rc != 0, run.describe()
+    assert f"No earlier ACTIVE revision of {WEB} than {current} to roll back to." in flat(run.failure), run.describe()
+    assert run.writes == [], run.writes
+    assert "(none)" not in run.output, run.describe()
+
+
 @pytest.fixture
 def extra_revisions(deployed_stack):
     """Two more revisions of the web family: N+1 (same image, the service moves to it, as after a deploy) and
@@ -259,3 +295,6 @@ def test_rollback_goes_back_and_refuses_a_gone_image_or_an_inactive_revision(dep
     assert "ecs:UpdateService" in back.writes
     service = ecs.describe_services(cluster=STACK, services=[WEB])["services"][0]
     assert service["taskDefinition"].split("/")[-1] == original  # moto keeps family:revision after UpdateService
+    # A missing value is said in words, never as "(none)".
+    for run in (gone, inactive, bad, back):
+        assert "(none)" not in run.output, run.describe()

@@ -242,6 +242,7 @@ def test_success(aws, capsys):
     assert aws.clock.sleeps == [1.0, 1.5, 2.25, 1.0]
     assert result["timed_out"] is False
     assert result["network_configuration"] == snake(NETWORK)
+    assert result["outcome_message"] == result["msg"] == "Task 0123456789abcdef succeeded: migrate exited 0."
 
 
 def test_overrides_tags_and_capacity_provider_reach_run_task(aws, capsys):
@@ -420,6 +421,11 @@ def test_non_zero_exit(aws, capsys):
     assert "container 'migrate' exited with code 1" in result["msg"]
     assert "ProgrammingError: relation exists" in result["msg"]
     assert result["log_lines"][-1] == "django.db.utils.ProgrammingError: relation exists"
+    # The verdict alone, for a caller that shows the log lines itself (manage.yml): no log line in it.
+    assert result["outcome_message"] == (
+        "Task 0123456789abcdef: container 'migrate' exited with code 1; see the log lines for the error."
+    )
+    assert result["msg"].startswith(result["outcome_message"] + " Last log lines: ")
 
 
 def test_non_essential_sidecar_non_zero_does_not_fail(aws, capsys):
@@ -450,6 +456,7 @@ def test_timeout_stops_the_task(aws, capsys):
     assert result["timed_out"] is True
     assert result["stopped_by_module"] is True
     assert "did not stop within 12 s (last status RUNNING). It was stopped (StopTask)." in result["msg"]
+    assert result["outcome_message"] == result["msg"]
     assert aws.clock.now == 12
 
 
@@ -611,6 +618,7 @@ def test_concurrent_task_fails(aws, capsys):
     assert result["outcome"] == "concurrent_task_running"
     assert result["concurrent_tasks"] == [OTHER_ARN]
     assert "fedcba9876543210 (RUNNING)" in result["msg"]
+    assert result["outcome_message"] == result["msg"]
     assert result["changed"] is False
 
 
