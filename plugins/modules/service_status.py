@@ -386,7 +386,7 @@ class StatusReader:
             f"service {s['name']} {s['status']} on cluster {cluster_name}: desired {s['desired']},"
             f" running {s['running']}, pending {s['pending']}"
         )
-        result["lines"] = report_lines(result)
+        result["lines"] = report_lines(result, events_read=params["events"] > 0)
         return result
 
     def describe_services(self, cluster_name, names):
@@ -632,7 +632,8 @@ def missing(what):
     }
 
 
-def report_lines(r):
+def report_lines(r, events_read=True):
+    """``events_read``: False when the caller asked for no events (events=0), so none is said to be missing."""
     s = r["service"]
     lines = [
         f"Service:    {s['name']} ({s['status']}) desired {s['desired']}, running {s['running']},"
@@ -652,9 +653,18 @@ def report_lines(r):
     for t in r["targets"]:
         why = " - ".join(x for x in (t["reason"], t["description"]) if x)
         lines.append(f"  {t['id']}:{t['port']} {t['state']}" + (f" ({why})" if why else ""))
-    revisions = ", ".join(r["active_revisions"]) or "(none)"
-    lines.append(f"Revisions:  ACTIVE {revisions}; rollback.yml would go back to {r['rollback_target'] or '(none)'}")
-    lines.append("Events (newest first):" if r["events"] else "Events:     (none)")
+    family = (s["task_definition"] or "").rpartition(":")[0] or s["name"]
+    revisions = ", ".join(r["active_revisions"]) or "none"
+    target = (
+        f"rollback.yml would go back to {r['rollback_target']}"
+        if r["rollback_target"]
+        else f"no earlier ACTIVE revision of {family} for rollback.yml to go back to"
+    )
+    lines.append(f"Revisions:  ACTIVE {revisions}; {target}")
+    if r["events"]:
+        lines.append("Events (newest first):")
+    elif events_read:
+        lines.append("Events:     no service events")
     lines.extend(f"  {e}" for e in r["events"])
     for t in r["tasks"]:
         stopped = f", stopped: {t['stopped_reason']}" if t["stopped_reason"] else ""

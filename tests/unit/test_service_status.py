@@ -516,3 +516,21 @@ def test_a_recorded_worker_whose_service_is_missing_or_inactive_is_reported_so(a
     status = "MISSING" if kind == "missing" else "INACTIVE"
     assert celery["exists"] is False and celery["status"] == status and rq["exists"] is True
     assert f"  celery: djangoapp-worker-celery {status} (recorded on the cluster; run site.yml)" in result["lines"]
+
+
+def bare_report(**kw):
+    """The smallest result report_lines reads: one service on one revision, nothing else."""
+    service_part = {"name": NAME, "status": "ACTIVE", "desired": 1, "running": 1, "pending": 0,
+                    "task_definition": "djangoapp-web:1"}  # fmt: skip
+    return {"service": service_part, "app_url": "", "migrated": "", "deployments": [], "targets": [],
+            "active_revisions": ["djangoapp-web:1"], "rollback_target": None, "events": [], "tasks": [],
+            "workers": [], "jobs": [], "jobs_group": None, **kw}  # fmt: skip
+
+
+@pytest.mark.parametrize("events_read", [True, False])
+def test_a_missing_value_is_said_in_words(events_read):
+    """No earlier revision, no event: said as such (rollback.yml reads no events: no Events line at all)."""
+    text = "\n".join(mod.report_lines(bare_report(), events_read=events_read))
+    assert "(none)" not in text
+    assert "ACTIVE djangoapp-web:1; no earlier ACTIVE revision of djangoapp-web for rollback.yml to go back to" in text
+    assert ("Events:     no service events" in text) is events_read
