@@ -311,9 +311,15 @@ class StatusReader:
     def definition(self, arn):
         if arn not in self.definitions:
             self.step = f"describing task definition {arn}"
-            self.definitions[arn] = self.ecs.describe_task_definition(aws_retry=True, taskDefinition=arn)[
-                "taskDefinition"
-            ]
+            try:
+                found = self.ecs.describe_task_definition(aws_retry=True, taskDefinition=arn)["taskDefinition"]
+            except botocore.exceptions.ClientError as e:
+                # A revision deleted while a deployment still names it (AWS keeps it DELETE_IN_PROGRESS until then,
+                # moto drops it at once) answers ClientException: the report goes on without its images and logs.
+                if e.response.get("Error", {}).get("Code") != "ClientException":
+                    raise
+                found = {}
+            self.definitions[arn] = found
         return self.definitions[arn]
 
     def read(self):

@@ -534,3 +534,26 @@ def test_a_missing_value_is_said_in_words(events_read):
     assert "(none)" not in text
     assert "ACTIVE djangoapp-web:1; no earlier ACTIVE revision of djangoapp-web for rollback.yml to go back to" in text
     assert ("Events:     no service events" in text) is events_read
+
+
+@pytest.mark.parametrize("code, fails", [("ClientException", False), ("AccessDeniedException", True)])
+def test_a_revision_that_cannot_be_described_is_reported_without_images(aws, capsys, code, fails):
+    """ECS answers ClientException "Unable to describe task definition." for a deleted revision a deployment still
+    names: the status goes on without its images; any other error (access denied) still fails naming the step."""
+    aws.cluster()
+    svc = service([deployment(7, "PRIMARY", "COMPLETED", 1, 1)])
+    svc["loadBalancers"] = []
+    aws.service(svc)
+    aws.ecs.add_client_error("describe_task_definition", service_error_code=code,
+                             service_message="Unable to describe task definition.", http_status_code=400,
+                             expected_params={"taskDefinition": td_arn(7)})  # fmt: skip
+    if not fails:
+        aws.ecs.add_response("list_task_definitions", {"taskDefinitionArns": [td_arn(7)]},
+                             {"familyPrefix": "djangoapp-web", "status": "ACTIVE", "sort": "DESC"})  # fmt: skip
+    failed, result = run(capsys, log_tasks=0)
+    assert failed is fails
+    if fails:
+        assert f"describing task definition {td_arn(7)}" in result["msg"]
+    else:
+        assert result["deployments"][0]["task_definition"] == "djangoapp-web:7"
+        assert result["deployments"][0]["images"] == []
